@@ -1,0 +1,179 @@
+"""NetCDF exchange: ``spatialocc.to_netcdf`` and ``spatialocc.open_dataset``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from spatialocc.dims.errors import FileFormatError
+from spatialocc.dims.schema import annotate
+from spatialocc.dims.validation import Kind, validate
+
+ENGINE = "netcdf4"
+VERSION_ATTR = "spatialocc_version"
+#: Global attribute listing ``variable:attribute`` pairs stored as int8 because NetCDF has no
+#: boolean attribute type.
+BOOL_ATTRS = "spatialocc_bool_attributes"
+_GLOBAL = "__dataset__"
+
+
+def _version() -> str:
+    from spatialocc import __version__
+
+    return __version__
+
+
+def prepare(ds: xr.Dataset) -> xr.Dataset:
+    """The Dataset as :func:`to_netcdf` writes it: schema attributes and the package version.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from spatialocc.dims.io import prepare
+    >>> "spatialocc_version" in prepare(xr.Dataset()).attrs
+    True
+    """
+    out = annotate(ds)
+    out.attrs = {**out.attrs, VERSION_ATTR: _version()}
+    return out
+
+
+def _encode_bool_attrs(ds: xr.Dataset) -> xr.Dataset:
+    flagged = []
+    out = ds.copy(deep=False)
+    targets: list[tuple[str, dict[str, Any]]] = [(_GLOBAL, out.attrs)]
+    targets += [(str(name), out.variables[name].attrs) for name in out.variables]
+    for owner, attrs in targets:
+        for key, value in list(attrs.items()):
+            if isinstance(value, bool | np.bool_):
+                attrs[key] = np.int8(value)
+                flagged.append(f"{owner}:{key}")
+    if flagged:
+        out.attrs[BOOL_ATTRS] = ";".join(flagged)
+    return out
+
+
+def _decode_bool_attrs(ds: xr.Dataset) -> xr.Dataset:
+    flagged = ds.attrs.pop(BOOL_ATTRS, None)
+    if not flagged:
+        return ds
+    for item in str(flagged).split(";"):
+        owner, key = item.split(":", 1)
+        attrs = ds.attrs if owner == _GLOBAL else ds.variables[owner].attrs
+        attrs[key] = bool(attrs[key])
+    return ds
+
+
+def to_netcdf(
+    ds: xr.Dataset, path: str | os.PathLike[str], *, validate_schema: bool = True
+) -> Path:
+    """Write ``ds`` to ``path`` as NetCDF-4, atomically.
+
+    The file is written beside its destination under a temporary name and moved into place
+    only once complete, so an error or a crash mid-write leaves no partial file and never
+    destroys an existing file at ``path``. Known variables get CF-style ``long_name``,
+    ``units`` and ``symbol`` attributes from the schema, and the file records the package
+    version in the global attribute ``spatialocc_version``. Boolean attributes, which NetCDF
+    cannot store, are kept as int8 and restored by :func:`open_dataset`.
+
+    Parameters
+    ----------
+    ds
+        The Dataset; dask-backed variables are computed while writing.
+    path
+        Destination file; its folder must exist.
+    validate_schema
+        Check ``ds`` with :func:`spatialocc.validate` first (default), so that no file that
+        the reader would reject is ever written.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile, os, xarray as xr, spatialocc
+    >>> path = os.path.join(tempfile.mkdtemp(), "params.nc")
+    >>> _ = spatialocc.to_netcdf(xr.Dataset({"theta": 10.0}), path)
+    >>> float(spatialocc.open_dataset(path)["theta"])
+    10.0
+    """
+    path = Path(path)
+    if validate_schema:
+        validate(ds)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    encoded = _encode_bool_attrs(prepare(ds))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        encoded.to_netcdf(tmp, engine=ENGINE, format="NETCDF4")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def open_dataset(
+    path: str | os.PathLike[str],
+    *,
+    kind: Kind | None = None,
+    chunks: dict[str, int] | str | None = None,
+) -> xr.Dataset:
+    """Read a spatialocc NetCDF file and check it against the schema.
+
+    Parameters
+    ----------
+    path
+        A NetCDF file written by :func:`to_netcdf` or by any tool that follows the schema.
+    kind
+        Passed to :func:`spatialocc.validate`: ``"data"``, ``"model"`` or ``None`` (check
+        only what is present).
+    chunks
+        ``None`` (default) loads everything into memory and closes the file; otherwise the
+        variables stay lazy dask arrays chunked as given (e.g. ``{"year": 1}``).
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    FileFormatError
+        The file is not NetCDF.
+    SchemaError
+        The file does not follow the schema (same errors as :func:`spatialocc.validate`).
+
+    Examples
+    --------
+    >>> import tempfile, os, spatialocc
+    >>> data = spatialocc.datasets.synthetic(n_cities=4, n_industries=3, years=(2015,))
+    >>> path = spatialocc.to_netcdf(data, os.path.join(tempfile.mkdtemp(), "d.nc"))
+    >>> spatialocc.open_dataset(path, kind="data").sizes["city"]
+    4
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no file at {path}")
+    try:
+        opened = xr.open_dataset(path, engine=ENGINE, chunks=chunks)
+    except (OSError, ValueError) as exc:
+        raise FileFormatError(
+            f"{path} could not be read as NetCDF ({exc}). spatialocc reads NetCDF-4/HDF5 and "
+            f"classic NetCDF files; convert other formats with xarray first."
+        ) from exc
+    if chunks is None:
+        with opened:
+            ds = opened.load()
+    else:
+        ds = opened
+    return validate(_decode_bool_attrs(ds), kind)

@@ -1,0 +1,3 @@
+"""Fixed-effect IV estimation of the externalities (MODEL.md section 3b)."""
+
+__all__: list[str] = []

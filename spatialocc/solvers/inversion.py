@@ -1,0 +1,474 @@
+"""The model inversion of Lemma 1 (MODEL.md section 3): a numpy kernel and its xarray wrapper."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from scipy.special import gamma as gamma_function
+
+from spatialocc.dims.errors import (
+    DimensionError,
+    InconsistentDataError,
+    MissingVariableError,
+    format_labels,
+)
+from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, VARIABLES
+from spatialocc.dims.validation import validate
+from spatialocc.solvers.trade import invert_trade, market_access, trade_kernel
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """An iterative solver stopped before reaching its tolerance."""
+
+
+#: Tolerance on the identities the inversion checks rather than imposes.
+IDENTITY_TOL = 1e-9
+
+#: Variables added by :func:`invert`, in kernel output order, with their core dimensions.
+OUTPUTS: dict[str, tuple[str, ...]] = {
+    "consumption_share": ("industry",),
+    "value_added_share": ("industry", "city"),
+    "input_share": ("input", "industry", "city"),
+    "land_share": ("industry", "city"),
+    "productivity": ("occupation", "industry", "city"),
+    "amenity": ("occupation", "city"),
+    "land": ("city",),
+    "rent_rate": ("city",),
+    "unit_cost": ("industry", "city"),
+    "price": ("industry", "city"),
+    "price_index": ("city",),
+    "gross_output": ("industry", "city"),
+    "expenditure": ("industry", "city"),
+    "land_income_per_worker": ("occupation",),
+    "consumption": ("occupation", "city"),
+    "real_consumption": ("occupation", "city"),
+    "welfare": ("occupation",),
+    "iterations": (),
+    "converged": (),
+}
+TRADE_SHARE_DIMS = ("industry", "city", "origin")
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Coordinate labels, so that kernel errors can name cities and industries."""
+
+    occupation: Sequence[object]
+    industry: Sequence[object]
+    city: Sequence[object]
+
+    def cities(self, mask: np.ndarray) -> str:
+        return format_labels(np.asarray(self.city, dtype=object)[mask])
+
+    def industries(self, mask: np.ndarray) -> str:
+        return format_labels(np.asarray(self.industry, dtype=object)[mask])
+
+
+def invert_arrays(
+    w: np.ndarray,
+    L: np.ndarray,
+    P_obs: np.ndarray,
+    d: np.ndarray,
+    theta: float,
+    nu: float,
+    eps: float,
+    t: np.ndarray,
+    gamma: np.ndarray,
+    gamma_io: np.ndarray,
+    alpha_in: np.ndarray,
+    *,
+    tradable: np.ndarray,
+    real_estate: int,
+    labels: Labels,
+    tol: float = 1e-12,
+    max_iter: int = 20_000,
+    trade_shares: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """Invert one economy. Axes: w[k,n], L[k,j,n], P_obs[j,n], d[n,n'], t[j], gamma[j,n],
+    gamma_io[j',j,n], alpha_in[j]. Returns the arrays of ``OUTPUTS`` in order (plus the trade
+    shares pi[j,n,n'] when asked)."""
+    theta, nu, eps = float(theta), float(nu), float(eps)
+    J, N = L.shape[1:]
+    T = np.asarray(tradable, dtype=bool)
+    NT = ~T
+    RE = real_estate
+    composite = NT.copy()
+    composite[RE] = False
+
+    # Step 1: employment aggregates and labor compensation.
+    L_kn = L.sum(axis=1)
+    L_k = L_kn.sum(axis=1)
+    LC = np.einsum("kn,kjn->jn", w, L)
+    wage_bill_n = (w * L_kn).sum(axis=0)
+    wage_bill_k = (w * L_kn).sum(axis=1)
+    b = wage_bill_k / wage_bill_k.sum()
+    if np.any(L_k <= 0):
+        raise InconsistentDataError(
+            f"occupations {format_labels(np.asarray(labels.occupation)[L_k <= 0])} have no "
+            f"employment anywhere; drop them from the Dataset."
+        )
+    omega = (b[:, None] * L_kn / L_k[:, None]).sum(axis=0)  # city's claim on land income
+    if np.any(L_kn.sum(axis=0) <= 0):
+        raise InconsistentDataError(
+            f"cities {labels.cities(L_kn.sum(axis=0) <= 0)} have no employment; drop them."
+        )
+    missing_nt = NT[:, None] & (LC <= 0)
+    if missing_nt.any():
+        j, n = np.nonzero(missing_nt)
+        raise InconsistentDataError(
+            f"non-tradable industries must employ workers in every city, but "
+            f"{labels.industries(np.isin(np.arange(J), j))} have no employment in "
+            f"{labels.cities(np.isin(np.arange(N), n))}. Non-tradables serve local demand, "
+            f"which is positive everywhere; impute small employment or merge the cities."
+        )
+    dead = T & (LC.sum(axis=1) <= 0)
+    if dead.any():
+        raise InconsistentDataError(
+            f"tradable industries {labels.industries(dead)} have no employment in any city; "
+            f"drop them from the Dataset."
+        )
+
+    # Step 2: tradables' gross output.
+    Y = np.zeros((J, N))
+    Y[T] = LC[T] / gamma[T]
+
+    # Step 3: non-tradables' output, jointly with land income Pi (affine in Pi).
+    input_total = gamma_io.sum(axis=0)  # (J, N): 1 - value added share in the input data
+    if np.any(input_total[composite] <= 0):
+        raise InconsistentDataError(
+            f"non-tradables {labels.industries(composite & (input_total <= 0).any(axis=1))} "
+            f"buy no inputs, so their value-added share cannot adjust to local demand "
+            f"(MODEL.md section 3, step 3); give them national input shares."
+        )
+    nt = np.flatnonzero(NT)
+    # Input coefficients per unit of the non-tradables' output (composites per unit of their
+    # intermediate use, Y - LC, so that their input composition stays the national one).
+    M = np.zeros((N, nt.size, nt.size))
+    offset = np.zeros((nt.size, N))
+    for b_, j in enumerate(nt):
+        if j == RE:
+            M[:, :, b_] = gamma_io[nt, j, :].T
+        else:
+            coef = gamma_io[nt, j, :] / input_total[j]
+            M[:, :, b_] = coef.T
+            offset -= coef * LC[j]
+    tradable_inputs = np.einsum("ijn,jn->in", gamma_io[np.ix_(nt, T)], Y[T])
+    base = tradable_inputs + offset + alpha_in[nt, None] * wage_bill_n
+    slope = alpha_in[nt, None] * omega
+    lhs = np.eye(nt.size)[None] - M
+    Y0 = np.linalg.solve(lhs, base.T[..., None])[..., 0].T
+    Y1 = np.linalg.solve(lhs, slope.T[..., None])[..., 0].T
+    re_row = int(np.flatnonzero(nt == RE)[0])
+    g_re = gamma[RE]
+    denominator = 1.0 - (g_re * Y1[re_row]).sum()
+    Pi = ((g_re * Y0[re_row]).sum() - LC[RE].sum()) / denominator
+    if not (denominator > 0 and Pi > 0):
+        raise InconsistentDataError(
+            "real-estate value added does not exceed its wage bill nationally, so land income "
+            "would be negative: raise the real-estate consumption share or its value-added "
+            "share, or check real-estate employment and wages."
+        )
+    Y[nt] = Y0 + Pi * Y1
+
+    beta = np.zeros((J, N))
+    beta[RE] = 1.0 - LC[RE] / (g_re * Y[RE])
+    gamma_out = gamma.copy()
+    gamma_io_out = gamma_io.copy()
+    gamma_out[composite] = LC[composite] / Y[composite]
+    gamma_io_out[:, composite] = (
+        gamma_io[:, composite] / input_total[composite] * (1.0 - gamma_out[composite])
+    )
+    bad_beta = (beta[RE] < -IDENTITY_TOL) | (beta[RE] >= 1)
+    if bad_beta.any():
+        raise InconsistentDataError(
+            f"the real-estate land share β[RE,n] = 1 - wage bill / value added falls outside "
+            f"[0, 1) in cities {labels.cities(bad_beta)} (values "
+            f"{format_labels(np.round(beta[RE][bad_beta], 4))}): real-estate wages there exceed "
+            f"local real-estate value added. Check real-estate employment and wages there."
+        )
+    beta[RE] = np.clip(beta[RE], 0.0, None)
+    bad_gamma = composite[:, None] & ((gamma_out <= 0) | (gamma_out > 1 + IDENTITY_TOL))
+    if bad_gamma.any():
+        raise InconsistentDataError(
+            f"the value-added share of non-tradables "
+            f"{labels.industries(bad_gamma.any(axis=1))} falls outside (0, 1] in cities "
+            f"{labels.cities(bad_gamma.any(axis=0))}: their wage bill exceeds local demand. "
+            f"Check their employment and wages there, or their consumption share."
+        )
+    rent_income = g_re * Y[RE] * beta[RE]
+
+    # Incomes and tradable consumption shares (national demand = national supply).
+    chi = b * Pi / L_k
+    e = w + chi[:, None]
+    income = (e * L_kn).sum(axis=0)
+    input_demand = np.einsum("ijn,jn->in", gamma_io_out, Y)
+    alpha = np.asarray(alpha_in, dtype=float).copy()
+    alpha[T] = (Y[T].sum(axis=1) - input_demand[T].sum(axis=1)) / income.sum()
+    bad_alpha = T & ((alpha <= 0) | (alpha >= 1))
+    if bad_alpha.any():
+        raise InconsistentDataError(
+            f"the calibrated consumption shares of tradables {labels.industries(bad_alpha)} "
+            f"fall outside (0, 1) ({format_labels(np.round(alpha[bad_alpha], 5))}): national "
+            f"output is smaller than national intermediate demand. Check the input-output "
+            f"shares against the industries' employment."
+        )
+    walras = abs(alpha.sum() - 1.0)
+    if walras > 1e-8:
+        raise InconsistentDataError(
+            f"consumption shares sum to {alpha.sum():.12g}, not one (Walras' law fails): the "
+            f"value-added and input shares do not add up to one."
+        )
+    X = alpha[:, None] * income + input_demand
+
+    # Step 4: tradable unit costs (Eaton-Kortum inversion) and prices.
+    K = trade_kernel(d, theta, t[T])
+    result = invert_trade(K, X[T], Y[T], tol=tol, max_iter=max_iter)
+    if not result.converged:
+        warnings.warn(
+            f"the trade inversion stopped after {result.iterations} iterations with a "
+            f"relative sales error of {result.max_error:.3g} (tolerance {tol:g}); raise "
+            f"max_iter or loosen tol",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    phi = result.phi
+    support = Y[T] > 0
+    weights = np.where(support, L.sum(axis=0)[T], 0.0)
+    with np.errstate(divide="ignore"):
+        log_x = np.where(support, -np.log(np.where(support, phi, 1.0)) / theta, np.inf)
+    shift = (np.where(support, log_x, 0.0) * weights).sum(axis=1) / weights.sum(axis=1)
+    log_x = log_x - shift[:, None]
+    phi = np.where(support, np.exp(-theta * np.where(support, log_x, 0.0)), 0.0)
+    x = np.empty((J, N))
+    P = np.empty((J, N))
+    x[T] = np.exp(log_x)
+    Phi = market_access(K, phi)
+    P[T] = Phi ** (-1.0 / theta)
+    # Step 5: non-tradable prices are data.
+    P[NT] = P_obs[NT]
+    x[NT] = P_obs[NT]
+
+    # Step 6: productivity.
+    producing = np.isfinite(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_r_term = np.where(beta > 0, gamma_out * beta * np.log(rent_income)[None, :], 0.0)
+        log_inputs = np.einsum("ijn,in->jn", gamma_io_out, np.log(P))
+        log_W = (np.log(np.where(producing, x, 1.0)) - log_r_term - log_inputs) / (
+            (1.0 - beta) * gamma_out
+        )
+        share = np.where(LC > 0, w[:, None, :] * L / np.where(LC > 0, LC, 1.0), 0.0)
+        positive = L > 0
+        log_lam = (
+            np.log(w)[:, None, :]
+            - log_W[None]
+            - np.log(np.where(positive, share, 1.0)) / (1.0 - eps)
+        )
+    lam = np.where(positive & producing[None], np.exp(np.where(positive, log_lam, 0.0)), 0.0)
+
+    # Step 7: amenities and welfare.
+    log_price_index = (alpha[:, None] * (np.log(P) - np.log(alpha)[:, None])).sum(axis=0)
+    price_index = np.exp(log_price_index)
+    C = e / price_index
+    lives = L_kn > 0
+    with np.errstate(divide="ignore"):
+        log_A = np.where(lives, np.log(np.where(lives, L_kn, 1.0)) / nu - np.log(C), 0.0)
+    log_A -= (log_A * L_kn).sum(axis=1, keepdims=True) / L_k[:, None]
+    A = np.where(lives, np.exp(log_A), 0.0)
+    v = gamma_function((nu - 1.0) / nu) * ((A * C) ** nu).sum(axis=1) ** (1.0 / nu)
+
+    outputs = (
+        alpha,
+        gamma_out,
+        gamma_io_out,
+        beta,
+        lam,
+        A,
+        np.ones(N),
+        rent_income,
+        x,
+        P,
+        price_index,
+        Y,
+        X,
+        chi,
+        e,
+        C,
+        v,
+        np.asarray(result.iterations),
+        np.asarray(result.converged),
+    )
+    if trade_shares:
+        pi = np.zeros((J, N, N))
+        pi[NT] = np.eye(N)[None]
+        pi[T] = K * phi[:, None, :] / Phi[:, :, None]
+        outputs = (*outputs, pi)
+    return outputs
+
+
+def _core_chunk_check(ds: xr.Dataset, names: Sequence[str]) -> None:
+    for name in names:
+        chunks = ds[name].chunksizes
+        split = [d for d, c in chunks.items() if d in CORE_DIMS and len(c) > 1]
+        if split:
+            spec = ", ".join(f"{d!r}: -1" for d in split)
+            raise DimensionError(
+                f"variable {name!r} is chunked along the core dimensions {split}; the "
+                f"inversion needs each core dimension in one chunk. Rechunk with "
+                f"ds.chunk({{{spec}}}) and chunk only batch dimensions such as 'year'."
+            )
+
+
+INPUTS: tuple[str, ...] = (
+    "wage",
+    "employment",
+    "price_nontradable",
+    "distance",
+    "theta",
+    "nu",
+    "epsilon",
+    "trade_cost_elasticity",
+    "value_added_share",
+    "input_share",
+    "consumption_share",
+)
+
+
+def invert(
+    data: xr.Dataset,
+    *,
+    real_estate: str = REAL_ESTATE,
+    trade_shares: bool = False,
+    tol: float = 1e-12,
+    max_iter: int = 20_000,
+) -> xr.Dataset:
+    """Invert the model at the data (Lemma 1, MODEL.md section 3).
+
+    Given wages w[k,n] (``wage``), employment L[k,j,n] (``employment``), non-tradable prices
+    (``price_nontradable``), distances d[n,n'] (``distance``) and the parameters θ, ν, ε, t[j],
+    national value-added shares γ[j], input shares γ[j',j] and the consumption shares α[j] of
+    the non-tradables, return a model Dataset: the data, the calibrated shares and every
+    equilibrium variable of section 2 at the data allocation.
+
+    Calibrated shares: ``consumption_share`` α[j] of tradables (national demand equals national
+    supply; ``sum_j α[j] = 1`` is checked, not imposed), ``land_share`` β[RE,n] of real estate
+    (local real-estate output equals local spending), and a city-specific
+    ``value_added_share`` γ[j,n] of every other non-tradable (its ``input_share`` scaled so that
+    its input composition stays the national one) **[choice]**.
+
+    Normalizations **[choices]**: land ``H[n] = 1``; tradable unit costs ``x[j,n]`` have an
+    employment-weighted geometric mean of 1 across producing cities in each industry;
+    amenities ``A[k,n]`` have an employment-weighted geometric mean of 1 for each occupation.
+    ``productivity`` λ[k,j,n] and ``amenity`` are 0 where nobody works; ``unit_cost`` is +inf
+    for tradable city-industries that do not produce.
+
+    Parameters
+    ----------
+    data
+        A Dataset of kind ``"data"`` (see :func:`spatialocc.validate`). Any dimension other
+        than the core ones (``year``, ``scenario``, ...) is a batch dimension: each slice is
+        inverted independently, in parallel when the Dataset is dask-chunked along it.
+    real_estate
+        Label of the land-using non-tradable industry.
+    trade_shares
+        Also return ``trade_share`` π[j,n,n'] (N²J values per batch element).
+    tol, max_iter
+        Tolerance (largest relative sales error) and iteration limit of the trade inversion.
+        Not converging gives ``converged = False`` and a :class:`ConvergenceWarning`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The input variables (with calibrated shares replacing the inputs) plus
+        ``productivity``, ``amenity``, ``land``, ``land_share``, ``rent_rate``, ``unit_cost``,
+        ``price``, ``price_index``, ``gross_output``, ``expenditure``,
+        ``land_income_per_worker``, ``consumption``, ``real_consumption``, ``welfare``,
+        ``iterations`` and ``converged``.
+
+    Raises
+    ------
+    SchemaError
+        Input that does not follow the schema (see :func:`spatialocc.validate`).
+    InconsistentDataError
+        Input the model cannot rationalize: β outside [0, 1), γ outside (0, 1], α outside
+        (0, 1), land income not positive, missing non-tradable employment; the message names
+        the cities and industries at fault.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> data = spatialocc.datasets.synthetic(n_cities=10, n_industries=5, years=(2015,))
+    >>> model = spatialocc.invert(data)
+    >>> round(float(model["consumption_share"].sum("industry").squeeze()), 12)
+    1.0
+    """
+    validate(data, kind="data")
+    industries = data.indexes["industry"]
+    tradable = data["tradable"].values.astype(bool)
+    if real_estate not in industries:
+        raise MissingVariableError(
+            f"no industry labeled {real_estate!r}; non-tradables present: "
+            f"{format_labels(industries[~tradable].tolist())}. Pass real_estate=<label>."
+        )
+    re_index = industries.get_loc(real_estate)
+    if tradable[re_index]:
+        raise InconsistentDataError(f"industry {real_estate!r} must be non-tradable.")
+    if "occupation" in data["consumption_share"].dims:
+        raise NotImplementedError(
+            "occupation-specific consumption shares (MODEL.md section 7.4) are not supported "
+            "by invert yet; pass consumption_share on ('industry',) only."
+        )
+    _core_chunk_check(data, INPUTS)
+    inputs = [data[name] for name in INPUTS]
+    # Shares may be national (no city axis): broadcast them to the kernel's full layout.
+    inputs[8] = inputs[8].broadcast_like(data["distance"].isel(origin=0, drop=True))
+    inputs[9] = inputs[9].broadcast_like(data["distance"].isel(origin=0, drop=True))
+    core_in = [
+        [d for d in VARIABLES[name].dims if d in da.dims]
+        for name, da in zip(INPUTS, inputs, strict=True)
+    ]
+    outputs = dict(OUTPUTS)
+    if trade_shares:
+        outputs["trade_share"] = TRADE_SHARE_DIMS
+    labels = Labels(
+        occupation=data.indexes["occupation"].tolist(),
+        industry=industries.tolist(),
+        city=data.indexes["city"].tolist(),
+    )
+
+    def kernel(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+        return invert_arrays(
+            *arrays,
+            tradable=tradable,
+            real_estate=re_index,
+            labels=labels,
+            tol=tol,
+            max_iter=max_iter,
+            trade_shares=trade_shares,
+        )
+
+    results = xr.apply_ufunc(
+        kernel,
+        *inputs,
+        input_core_dims=core_in,
+        output_core_dims=list(outputs.values()),
+        vectorize=True,
+        dask="parallelized",
+        output_dtypes=[
+            bool if n == "converged" else int if n == "iterations" else float for n in outputs
+        ],
+        keep_attrs="drop",
+    )
+    model = data.copy()
+    for name, array in zip(outputs, results, strict=True):
+        model[name] = array.transpose(..., *outputs[name])
+    model.attrs = {
+        **data.attrs,
+        "inversion": "spatialocc.invert (MODEL.md section 3)",
+        "inversion_tolerance": tol,
+        "real_estate": real_estate,
+    }
+    return model
