@@ -207,7 +207,7 @@ def synthetic(
     >>> import spatialocc
     >>> data = spatialocc.datasets.synthetic(n_cities=20, n_industries=6, seed=1)
     >>> dict(data.sizes)
-    {'year': 2, 'occupation': 2, 'industry': 6, 'city': 20, 'origin': 20, 'input': 6}
+    {'year': 2, 'occupation': 2, 'city': 20, 'industry': 6, 'origin': 20, 'input': 6}
     """
     if n_cities < 2:
         raise ValueError(f"n_cities must be at least 2, got {n_cities}")
@@ -227,7 +227,7 @@ def synthetic(
 
     # Cities: Zipf sizes (2015), locations, persistent traits.
     zeta = np.log(LARGEST_CITY / SMALLEST_CITY) / np.log(FULL_SIZE_CITIES)
-    ranks = FULL_SIZE_CITIES ** (np.arange(N) / (N - 1))
+    ranks = np.linspace(1.0, FULL_SIZE_CITIES, N)
     size = np.sort(LARGEST_CITY * ranks**-zeta * np.exp(0.1 * rng.standard_normal(N)))[::-1]
     log_size = np.log(size)
     std_size = (log_size - log_size.mean()) / log_size.std()
@@ -242,7 +242,7 @@ def synthetic(
     # Zero cells: small cities lack some small tradable industries (same in every year).
     gamma, io = _input_output(specs)
     small = np.array([s.consumption < 0.02 for s in specs])
-    p_zero = np.clip(0.55 - 0.18 * np.log(size / SMALLEST_CITY), 0.0, 0.6)
+    p_zero = np.clip(0.4 - 0.2 * np.log(size / SMALLEST_CITY), 0.0, 0.5)
     absent = tradable[:, None] & (
         rng.uniform(size=(J, N)) < p_zero[None] * np.where(small, 1.0, 0.15)[:, None]
     )

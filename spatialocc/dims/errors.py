@@ -35,7 +35,8 @@ class DuplicateLabelError(SchemaError):
 
 
 class NonFiniteValueError(SchemaError):
-    """NaN or infinite values where the schema does not allow them."""
+    """NaN or infinite values where the schema does not allow them (or values where it
+    requires NaN, e.g. a trade-cost elasticity for a non-tradable industry)."""
 
 
 class NegativeValueError(SchemaError):

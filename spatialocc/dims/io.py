@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import tempfile
+import secrets
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,10 @@ from spatialocc.dims.validation import Kind, validate
 
 ENGINE = "netcdf4"
 VERSION_ATTR = "spatialocc_version"
-#: Global attribute listing ``variable:attribute`` pairs stored as int8 because NetCDF has no
+#: Global attribute listing, as a JSON list of ``[variable, attribute]`` pairs (``variable`` is
+#: ``null`` for a global attribute), the attributes stored as int8 because NetCDF has no
 #: boolean attribute type.
 BOOL_ATTRS = "spatialocc_bool_attributes"
-_GLOBAL = "__dataset__"
 
 
 def _version() -> str:
@@ -39,34 +41,48 @@ def prepare(ds: xr.Dataset) -> xr.Dataset:
     >>> "spatialocc_version" in prepare(xr.Dataset()).attrs
     True
     """
-    out = annotate(ds)
+    # a file read with plain xarray still carries BOOL_ATTRS: restore its bools, drop the entry
+    out = _decode_bool_attrs(annotate(ds))
     out.attrs = {**out.attrs, VERSION_ATTR: _version()}
     return out
 
 
+def _nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
 def _encode_bool_attrs(ds: xr.Dataset) -> xr.Dataset:
-    flagged = []
+    flagged: list[list[str | None]] = []
     out = ds.copy(deep=False)
-    targets: list[tuple[str, dict[str, Any]]] = [(_GLOBAL, out.attrs)]
+    targets: list[tuple[str | None, dict[str, Any]]] = [(None, out.attrs)]
     targets += [(str(name), out.variables[name].attrs) for name in out.variables]
     for owner, attrs in targets:
         for key, value in list(attrs.items()):
             if isinstance(value, bool | np.bool_):
                 attrs[key] = np.int8(value)
-                flagged.append(f"{owner}:{key}")
+                # NetCDF-C stores names in Unicode NFC: record them as they will be read back
+                flagged.append([owner and _nfc(owner), _nfc(key)])
     if flagged:
-        out.attrs[BOOL_ATTRS] = ";".join(flagged)
+        out.attrs[BOOL_ATTRS] = json.dumps(flagged, ensure_ascii=False)
     return out
 
 
 def _decode_bool_attrs(ds: xr.Dataset) -> xr.Dataset:
-    flagged = ds.attrs.pop(BOOL_ATTRS, None)
-    if not flagged:
+    """Restore the attributes listed in ``BOOL_ATTRS`` (in place); ignore entries that do not
+    name an integer attribute."""
+    text = str(ds.attrs.pop(BOOL_ATTRS, ""))
+    try:
+        if text.startswith("["):
+            pairs = [(owner, key) for owner, key in json.loads(text)]
+        else:  # "variable:attribute;..." with "__dataset__" for globals, written by 0.1.0
+            pairs = [tuple(item.split(":", 1)) for item in text.split(";") if item]
+            pairs = [(None if owner == "__dataset__" else owner, key) for owner, key in pairs]
+    except (ValueError, TypeError):
         return ds
-    for item in str(flagged).split(";"):
-        owner, key = item.split(":", 1)
-        attrs = ds.attrs if owner == _GLOBAL else ds.variables[owner].attrs
-        attrs[key] = bool(attrs[key])
+    for owner, key in pairs:
+        attrs = ds.attrs if owner is None else getattr(ds.variables.get(owner), "attrs", {})
+        if isinstance(attrs.get(key), int | np.integer):
+            attrs[key] = bool(attrs[key])
     return ds
 
 
@@ -111,8 +127,9 @@ def to_netcdf(
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
     encoded = _encode_bool_attrs(prepare(ds))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    # not tempfile.mkstemp: its mode 0o600 would end up on the result; 0o666 honours the umask
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         encoded.to_netcdf(tmp, engine=ENGINE, format="NETCDF4")
         with open(tmp, "rb+") as fh:
@@ -176,4 +193,8 @@ def open_dataset(
             ds = opened.load()
     else:
         ds = opened
-    return validate(_decode_bool_attrs(ds), kind)
+    try:
+        return validate(_decode_bool_attrs(ds), kind)
+    except BaseException:
+        ds.close()  # a lazily opened file would otherwise stay open
+        raise

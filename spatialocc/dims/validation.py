@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 import xarray as xr
 
 from spatialocc.dims.errors import (
+    MAX_LABELS,
     CoordinateMismatchError,
     DimensionError,
     DistanceMatrixError,
@@ -55,12 +57,20 @@ def validate(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
         :class:`MissingVariableError`, :class:`DimensionError`,
         :class:`CoordinateMismatchError`, :class:`DuplicateLabelError`,
         :class:`NonFiniteValueError`, :class:`NegativeValueError`, :class:`ShareError`,
-        :class:`DistanceMatrixError`.
+        :class:`DistanceMatrixError`; :class:`SchemaError` itself for a parameter outside
+        its range (ν <= 1, ε = 1), a coordinate out of its range (``lat``, ``lon``,
+        ``division``) and a variable or coordinate of the wrong type.
+    ValueError
+        ``kind`` is not one of the accepted values.
+    TypeError
+        ``ds`` is not an ``xarray.Dataset``.
 
     Notes
     -----
     Value checks run on in-memory arrays; for dask-backed variables only the structure is
     checked here (no computation is triggered) and the solvers check values when they run.
+    In-memory variables whose checks need a dask-backed ``tradable`` coordinate are skipped
+    for the same reason.
 
     Examples
     --------
@@ -81,9 +91,13 @@ def validate(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
             _check_variable_dims(ds, VARIABLES[name])
         elif name in COORDINATES:
             _check_coordinate(ds, name)
+    lazy_tradable = "tradable" in ds.coords and _is_lazy(ds["tradable"])
     for name in ds.data_vars:
-        if name in VARIABLES and not _is_lazy(ds[name]):
-            _check_values(ds, VARIABLES[name], kind)
+        if name not in VARIABLES or _is_lazy(ds[name]):
+            continue
+        if lazy_tradable and _uses_tradable(VARIABLES[name], ds[name]):
+            continue  # checking it would compute the dask-backed 'tradable' mask
+        _check_values(ds, VARIABLES[name], kind)
     if "value_added_share" in ds and "input_share" in ds:
         _check_cost_shares(ds)
     return ds
@@ -97,13 +111,31 @@ def _check_dimension_names(ds: xr.Dataset) -> None:
     for dim in ds.dims:
         if dim in DIMENSIONS:
             continue
-        match = difflib.get_close_matches(str(dim).lower(), known, n=1, cutoff=0.75)
+        match = _guess_dimension(str(dim))
         if match:
             raise DimensionError(
                 f"dimension {dim!r} is not a spatialocc dimension; it looks like a misnamed "
-                f"{match[0]!r}. Rename it: ds.rename({{{dim!r}: {match[0]!r}}}). "
+                f"{match!r}. Rename it: ds.rename({{{dim!r}: {match!r}}}). "
                 f"Known dimensions: {known}; any other name is treated as a batch dimension."
             )
+
+
+def _guess_dimension(dim: str) -> str | None:
+    """The schema dimension that ``dim`` is probably a misspelling or plural of, if any."""
+    name = dim.lower()
+    candidates = [name]
+    if name.endswith("ies"):
+        candidates.append(name[:-3] + "y")  # cities -> city, industries -> industry
+    if name.endswith("s"):
+        candidates.append(name[:-1])  # years -> year, origins -> origin
+    for candidate in candidates:
+        if candidate in DIMENSIONS:
+            return candidate
+    for candidate in candidates:
+        match = difflib.get_close_matches(candidate, sorted(DIMENSIONS), n=1, cutoff=0.75)
+        if match:
+            return match[0]
+    return None
 
 
 def _check_labels(ds: xr.Dataset) -> None:
@@ -124,12 +156,21 @@ def _check_labels(ds: xr.Dataset) -> None:
             )
         expected = DIMENSIONS[dim].coordinate_dtype
         kind = ds[dim].dtype.kind
-        ok = kind in "OUS" if expected == "str" else kind in "iu"
+        if expected == "str":
+            ok = kind in "US" or (kind == "O" and all(isinstance(x, str) for x in index))
+        else:
+            ok = kind in "iu"
         if not ok:
             raise DimensionError(
                 f"coordinate {dim!r} should hold {expected} labels but has dtype "
-                f"{ds[dim].dtype}; convert it, e.g. ds.assign_coords({dim}=ds[{dim!r}]"
-                f".astype({expected!r}))."
+                f"{ds[dim].dtype} (labels {format_labels(index[:MAX_LABELS], len(index))}); "
+                f"convert it, e.g. ds.assign_coords({dim}=ds[{dim!r}].astype({expected!r}))"
+                + (
+                    f" and the same for {format_labels(_partners(dim))}"
+                    if _partners(dim) and all(p in ds.dims for p in _partners(dim))
+                    else ""
+                )
+                + "."
             )
     for dim in ds.dims:
         partner = DIMENSIONS[dim].same_labels_as if dim in DIMENSIONS else None
@@ -146,16 +187,36 @@ def _check_labels(ds: xr.Dataset) -> None:
             only_b = [x for x in b if x not in set(a)]
             if only_a or only_b:
                 detail = (
-                    f"labels only in {partner!r}: {format_labels(only_a)}; "
-                    f"labels only in {dim!r}: {format_labels(only_b)}"
+                    f"labels only in {partner!r}: {format_labels(only_a) or 'none'}; "
+                    f"labels only in {dim!r}: {format_labels(only_b) or 'none'}"
+                )
+                fix = (
+                    f"Keep the common labels (ds.sel({partner}=common, {dim}=common)) or, if "
+                    f"the labels only differ in spelling and the order is the same, relabel: "
+                    f"ds.assign_coords({dim}=ds[{partner!r}].values)."
                 )
             else:
-                detail = "same labels in a different order"
+                first = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+                detail = (
+                    f"same labels in a different order; position {first} is "
+                    f"{format_labels([a[first]])} in {partner!r} but "
+                    f"{format_labels([b[first]])} in {dim!r}"
+                )
+                fix = f"Reorder it: ds.reindex({dim}=ds[{partner!r}].values)."
             raise CoordinateMismatchError(
                 f"coordinates {partner!r} and {dim!r} must hold the same labels in the same "
-                f"order ({detail}). Fix: ds.assign_coords({dim}=ds[{partner!r}].values) after "
-                f"reordering with ds.reindex({dim}=ds[{partner!r}].values)."
+                f"order ({detail}). {fix}"
             )
+
+
+def _partners(dim: str) -> list[str]:
+    """Dimensions that must carry the same labels as ``dim`` (``city`` <-> ``origin``)."""
+    own = DIMENSIONS[dim].same_labels_as if dim in DIMENSIONS else None
+    return [
+        name
+        for name, d in DIMENSIONS.items()
+        if name != dim and (name == own or d.same_labels_as == dim)
+    ]
 
 
 def _check_required(ds: xr.Dataset, kind: str | None) -> None:
@@ -174,9 +235,15 @@ def _check_required(ds: xr.Dataset, kind: str | None) -> None:
         )
     missing_coords = [n for n, c in COORDINATES.items() if kind in c.required and n not in ds]
     if missing_coords:
+        industries = (
+            f" {format_labels(ds.indexes['industry'], len(ds.indexes['industry']))}"
+            if "industry" in ds.indexes
+            else ""
+        )
         raise MissingVariableError(
-            f"a {kind!r} Dataset needs the coordinates {format_labels(missing_coords)}; e.g. "
-            f"ds.assign_coords(tradable=('industry', [True, ..., False]))."
+            f"a {kind!r} Dataset needs the coordinates {format_labels(missing_coords)}, which "
+            f"are missing; e.g. ds.assign_coords(tradable=('industry', [True, ..., False])) "
+            f"with one bool per industry{industries}."
         )
 
 
@@ -218,9 +285,19 @@ def _check_coordinate(ds: xr.Dataset, name: str) -> None:
         bad = ~((da >= lo) & (da <= hi))
         if bad.any():
             raise SchemaError(
-                f"coordinate {name!r} must lie in [{lo}, {hi}] ({coord.units}); out of range at "
-                f"{_cells(da, bad)}."
+                f"coordinate {name!r} ({coord.long_name}) must lie in [{lo}, {hi}] "
+                f"({coord.units}), but is out of range at {_cells(da, bad)}. "
+                + _RANGE_HINTS.get(name, "Check the input.")
             )
+
+
+_RANGE_HINTS = {
+    "lat": "Check that latitude and longitude are not swapped and are in decimal degrees.",
+    "lon": "Check that latitude and longitude are not swapped and are in decimal degrees "
+    "(west of Greenwich is negative, not 180-360).",
+    "division": "Census divisions are numbered 1 (New England) to 9 (Pacific); see "
+    "spatialocc.datasets.geography.census_division.",
+}
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -236,10 +313,11 @@ def _cells(da: xr.DataArray, bad: xr.DataArray) -> str:
     if da.ndim == 0:
         return "the scalar value"
     labels = []
-    for row in idx[:5]:
+    for row in idx[:MAX_LABELS]:
         cell = []
         for dim, i in zip(da.dims, row, strict=True):
-            cell.append(da[dim].values[i].item() if dim in da.coords else int(i))
+            value = da[dim].values[i] if dim in da.coords else int(i)
+            cell.append(value.item() if isinstance(value, np.generic) else value)
         labels.append(cell)
     return format_cells([str(d) for d in da.dims], labels, len(idx))
 
@@ -252,55 +330,104 @@ def _tradable_mask(ds: xr.Dataset, da: xr.DataArray) -> xr.DataArray | None:
             "coordinate 'tradable' (industry, bool) is needed to check "
             f"{da.name!r}; add it with ds.assign_coords(tradable=('industry', [...]))."
         )
-    return ds["tradable"].astype(bool)
+    return ds["tradable"].reset_coords(drop=True).astype(bool)
+
+
+def _found(da: xr.DataArray, bad: xr.DataArray) -> str:
+    """`` at (dim=label, ...)`` for the offending cells, or `` (found 1.0)`` for a scalar."""
+    if da.ndim == 0:
+        return f" (found {da.values.item()!r})"
+    return f" at {_cells(da, bad)}"
+
+
+def _uses_tradable(var: Variable, da: xr.DataArray) -> bool:
+    """Whether the value checks of ``var`` need the ``tradable`` mask."""
+    return "industry" in da.dims and any(c.startswith("nan_") for c in var.check)
+
+
+_PARAMETER_HINTS = {
+    "nu": "The Fréchet shape must exceed 1 for expected utility, Γ((ν-1)/ν) times the "
+    "location sum, to be finite; the paper uses ν = 2.02.",
+}
+
+
+#: Interval checks: a function flagging the values outside, and the interval's notation.
+_INTERVALS: dict[str, tuple[Callable[[xr.DataArray], xr.DataArray], str]] = {
+    "unit_interval": (lambda x: (x < 0) | (x > 1), "[0, 1]"),
+    "unit_interval_open": (lambda x: (x <= 0) | (x >= 1), "(0, 1)"),
+    "unit_interval_left_open": (lambda x: (x <= 0) | (x > 1), "(0, 1]"),
+    "half_open_unit": (lambda x: (x < 0) | (x >= 1), "[0, 1)"),
+}
 
 
 def _check_values(ds: xr.Dataset, var: Variable, kind: str | None) -> None:
-    da = ds[var.name]
+    da = ds[var.name].reset_coords(drop=True)  # labels only: faster arithmetic
     if var.dtype == "bool":
         return
     checks = set(var.check)
     name = f"{var.name!r} ({var.symbol})"
+    units = f" ({var.units})" if var.units != "1" else ""
 
     # Where may the value be NaN?
-    nan_ok = xr.zeros_like(da, dtype=bool)
+    nan_ok: xr.DataArray | None = None  # where NaN is allowed (None: nowhere)
     nan_required = None
+    nan_note = ""
     if "nan_for_tradables" in checks:
         nan_required = _tradable_mask(ds, da)
+        nan_note = " (only tradable industries may be NaN)"
     if "nan_for_nontradables" in checks:
         mask = _tradable_mask(ds, da)
         nan_required = None if mask is None else ~mask
-    if "nan_allowed_for_tradables:data" in checks and kind != "model":
+        nan_note = " (only non-tradable industries may be NaN)"
+    if "nan_allowed_for_tradables:data" in checks:
         mask = _tradable_mask(ds, da)
-        if mask is not None:
-            nan_ok = nan_ok | mask
+        if kind != "model" and mask is not None:
+            nan_ok = mask
+            nan_note = " (NaN is allowed only for tradable industries, which invert calibrates)"
+        elif mask is not None:
+            nan_note = (
+                " (a 'model' Dataset needs every value; NaN for tradable industries is allowed "
+                "only in 'data', before invert calibrates them)"
+            )
     if nan_required is not None:
-        nan_ok = nan_ok | nan_required
+        nan_ok = nan_required if nan_ok is None else nan_ok | nan_required
         missing_nan = nan_required & da.notnull()
         if missing_nan.any():
-            which = "tradable" if "nan_for_tradables" in checks else "non-tradable"
+            if "nan_for_tradables" in checks:
+                defined, undefined, keep = "non-tradable", "tradable", "~ds['tradable']"
+            else:
+                defined, undefined, keep = "tradable", "non-tradable", "ds['tradable']"
             raise NonFiniteValueError(
-                f"{name} is defined only for the other industries and must be NaN for "
-                f"{which} industries, but has values at {_cells(da, missing_nan)}. "
-                f"Set them to NaN (ds[{var.name!r}].where(...))."
+                f"{name} is defined only for {defined} industries and must be NaN for "
+                f"{undefined} industries, but has values at {_cells(da, missing_nan)}. "
+                f"Set them to NaN: ds[{var.name!r}] = ds[{var.name!r}].where({keep})."
             )
-    nonfinite = ~np.isfinite(da) & ~(da.isnull() & nan_ok)
+    nonfinite = ~np.isfinite(da)
+    if nan_ok is not None:
+        nonfinite = nonfinite & ~(da.isnull() & nan_ok)
     if "inf_allowed" in checks:
         nonfinite = nonfinite & ~(np.isposinf(da))
     if nonfinite.any():
         raise NonFiniteValueError(
-            f"{name} has NaN or infinite values at {_cells(da, nonfinite)}. Every value must be "
-            f"a finite number there; fill or drop the cells (a city-industry with no workers "
-            f"has employment 0, not NaN)."
+            f"{name} has NaN or infinite values{_found(da, nonfinite)}{nan_note}. Every value "
+            f"there must be a finite number; fill or drop the cells (a city-industry with no "
+            f"workers has employment 0, not NaN)."
         )
-    valid = da.where(da.notnull())
-    if "positive" in checks or "greater_than_one" in checks:
+    valid = da  # comparisons with NaN are False: allowed NaNs never fail the checks below
+    if "greater_than_one" in checks:
+        bad = valid <= 1
+        if bad.any():
+            raise SchemaError(
+                f"{name} must be greater than 1, but is 1 or less{_found(da, bad)}. "
+                + _PARAMETER_HINTS.get(var.name, "Check the parameter.")
+            )
+    if "positive" in checks:
         bad = valid <= 0
         if bad.any():
             err = DistanceMatrixError if var.name == "distance" else NegativeValueError
             raise err(
-                f"{name} must be strictly positive ({var.units}), but is zero or negative at "
-                f"{_cells(da, bad)}."
+                f"{name} must be strictly positive{units}, but is zero or negative"
+                f"{_found(da, bad)}."
                 + (
                     " The diagonal holds the within-city distance (20 miles in the paper)."
                     if var.name == "distance"
@@ -311,27 +438,25 @@ def _check_values(ds: xr.Dataset, var: Variable, kind: str | None) -> None:
         bad = valid < 0
         if bad.any():
             raise NegativeValueError(
-                f"{name} must be nonnegative ({var.units}), but is negative at "
-                f"{_cells(da, bad)}. Check the sign and the units of the input."
+                f"{name} must be nonnegative{units}, but is negative{_found(da, bad)}. "
+                f"Check the sign and the units of the input."
             )
-    if "greater_than_one" in checks and (valid <= 1).any():
-        raise SchemaError(f"{name} must be greater than 1, found {da.values}.")
-    if "not_one" in checks and (valid == 1).any():
-        raise SchemaError(
-            f"{name} = 1 is the Cobb-Douglas limit, which this CES form does not cover; use a "
-            f"value such as 1.0001 or 2."
-        )
-    intervals = {
-        "unit_interval": ((valid < 0) | (valid > 1), "[0, 1]"),
-        "unit_interval_open": ((valid <= 0) | (valid >= 1), "(0, 1)"),
-        "unit_interval_left_open": ((valid <= 0) | (valid > 1), "(0, 1]"),
-        "half_open_unit": ((valid < 0) | (valid >= 1), "[0, 1)"),
-    }
-    for check, (bad, interval) in intervals.items():
-        if check in checks and bad.any():
+    if "not_one" in checks:
+        bad = valid == 1
+        if bad.any():
+            raise SchemaError(
+                f"{name} must differ from 1, but equals 1{_found(da, bad)}: that is the "
+                f"Cobb-Douglas limit, which this CES form does not cover; use a value such as "
+                f"1.0001 or 2."
+            )
+    for check, (outside, interval) in _INTERVALS.items():
+        if check not in checks:
+            continue
+        bad = outside(valid)
+        if bad.any():
             raise ShareError(
-                f"{name} is a share and must lie in {interval}, but lies outside at "
-                f"{_cells(da, bad)}. Shares are fractions, not percentages."
+                f"{name} is a share and must lie in {interval}, but lies outside"
+                f"{_found(da, bad)}. Shares are fractions, not percentages."
             )
     for check in checks:
         if check.startswith("sums_to_one:"):
@@ -344,9 +469,14 @@ def _check_values(ds: xr.Dataset, var: Variable, kind: str | None) -> None:
             bad = np.abs(total - 1) > SHARE_TOL
             if bad.any():
                 raise ShareError(
-                    f"{name} must sum to one over {dim!r}, but sums to "
-                    f"{float(total.where(bad).max()):.8g} (largest) at {_cells(total, bad)}. "
-                    f"Rescale it: ds[{var.name!r}] / ds[{var.name!r}].sum({dim!r})."
+                    f"{name} must sum to one over {dim!r}, but the sum is "
+                    f"{_worst_sum(total):.8g}"
+                    + (
+                        ""
+                        if total.ndim == 0
+                        else f" (the largest deviation) at {_cells(total, bad)}"
+                    )
+                    + f". Rescale it: ds[{var.name!r}] / ds[{var.name!r}].sum({dim!r})."
                 )
     if "symmetric" in checks:
         transposed = da.rename(city="origin", origin="city").transpose(*da.dims)
@@ -359,6 +489,12 @@ def _check_values(ds: xr.Dataset, var: Variable, kind: str | None) -> None:
                 f"transpose at {_cells(da, bad)}. Symmetrize it: "
                 f"(d + d.rename(city='origin', origin='city').T) / 2, or recompute it."
             )
+
+
+def _worst_sum(total: xr.DataArray) -> float:
+    """The sum farthest from one."""
+    values = np.asarray(total.values, dtype=float).ravel()
+    return float(values[np.nanargmax(np.abs(values - 1))])
 
 
 def _check_cost_shares(ds: xr.Dataset) -> None:

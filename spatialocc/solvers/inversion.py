@@ -16,7 +16,7 @@ from spatialocc.dims.errors import (
     MissingVariableError,
     format_labels,
 )
-from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, VARIABLES
+from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, VARIABLES, annotate
 from spatialocc.dims.validation import validate
 from spatialocc.solvers.trade import invert_trade, market_access, trade_kernel
 
@@ -96,6 +96,11 @@ def invert_arrays(
     T = np.asarray(tradable, dtype=bool)
     NT = ~T
     RE = real_estate
+    if T[RE]:
+        raise InconsistentDataError(
+            f"industry {labels.industry[RE]!r} is the real-estate industry and must be "
+            f"non-tradable (its tradable flag is True)."
+        )
     composite = NT.copy()
     composite[RE] = False
 
@@ -407,15 +412,15 @@ def invert(
     """
     validate(data, kind="data")
     industries = data.indexes["industry"]
-    tradable = data["tradable"].values.astype(bool)
     if real_estate not in industries:
         raise MissingVariableError(
-            f"no industry labeled {real_estate!r}; non-tradables present: "
-            f"{format_labels(industries[~tradable].tolist())}. Pass real_estate=<label>."
+            f"no industry labeled {real_estate!r}; industries present: "
+            f"{format_labels(industries.tolist())}. Pass real_estate=<label>."
         )
     re_index = industries.get_loc(real_estate)
-    if tradable[re_index]:
-        raise InconsistentDataError(f"industry {real_estate!r} must be non-tradable.")
+    # The tradable flags travel into the kernel as an array, so that a dask-backed coordinate
+    # is never computed while the graph is built.
+    tradable = data["tradable"].reset_coords(drop=True).astype(bool)
     if "occupation" in data["consumption_share"].dims:
         raise NotImplementedError(
             "occupation-specific consumption shares (MODEL.md section 7.4) are not supported "
@@ -440,9 +445,10 @@ def invert(
     )
 
     def kernel(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+        *model_arrays, tradable_flags = arrays
         return invert_arrays(
-            *arrays,
-            tradable=tradable,
+            *model_arrays,
+            tradable=tradable_flags,
             real_estate=re_index,
             labels=labels,
             tol=tol,
@@ -453,7 +459,8 @@ def invert(
     results = xr.apply_ufunc(
         kernel,
         *inputs,
-        input_core_dims=core_in,
+        tradable,
+        input_core_dims=[*core_in, ["industry"]],
         output_core_dims=list(outputs.values()),
         vectorize=True,
         dask="parallelized",
@@ -465,6 +472,7 @@ def invert(
     model = data.copy()
     for name, array in zip(outputs, results, strict=True):
         model[name] = array.transpose(..., *outputs[name])
+    model = annotate(model)
     model.attrs = {
         **data.attrs,
         "inversion": "spatialocc.invert (MODEL.md section 3)",

@@ -21,13 +21,13 @@ def trade_kernel(distance: np.ndarray, theta: float, elasticity: np.ndarray) -> 
 
 def market_access(K: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """``Phi[j,n] = sum_n' K[j,n,n'] phi[j,n']``."""
-    return np.einsum("jnm,jm->jn", K, phi)
+    return np.matmul(K, phi[:, :, None])[:, :, 0]
 
 
 def sales(K: np.ndarray, phi: np.ndarray, expenditure: np.ndarray) -> np.ndarray:
     """Sales of each origin, ``sum_n pi[j,n,n'] X[j,n]`` (goods-market demand for n')."""
     Phi = market_access(K, phi)
-    return phi * np.einsum("jnm,jn->jm", K, expenditure / Phi)
+    return phi * np.matmul((expenditure / Phi)[:, None, :], K)[:, 0, :]
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def invert_trade(
 
     def demand_per_phi(log_phi: np.ndarray) -> np.ndarray:
         phi = np.where(support, np.exp(log_phi), 0.0)
-        return np.einsum("jnm,jn->jm", K, X / market_access(K, phi))
+        return np.matmul((X / market_access(K, phi))[:, None, :], K)[:, 0, :]
 
     def step(log_phi: np.ndarray) -> np.ndarray:
         new = np.where(support, log_Y - np.log(demand_per_phi(log_phi)), 0.0)
