@@ -1,6 +1,6 @@
 """Invert a synthetic US-like economy and look at what the inversion recovers.
 
-    python examples/invert_synthetic.py
+python examples/invert_synthetic.py
 """
 
 import numpy as np
