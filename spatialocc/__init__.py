@@ -26,7 +26,14 @@ from spatialocc.dims import (
     to_netcdf,
     validate,
 )
-from spatialocc.solvers import ConvergenceWarning, invert
+from spatialocc.solvers import (
+    ConvergenceWarning,
+    check_equilibrium,
+    counterfactuals,
+    invert,
+    solve_equilibrium,
+    with_externalities,
+)
 
 __all__ = [
     "ConvergenceWarning",
@@ -41,9 +48,13 @@ __all__ = [
     "SchemaError",
     "ShareError",
     "__version__",
+    "check_equilibrium",
+    "counterfactuals",
     "datasets",
     "invert",
     "open_dataset",
+    "solve_equilibrium",
     "to_netcdf",
     "validate",
+    "with_externalities",
 ]

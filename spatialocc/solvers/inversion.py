@@ -283,7 +283,10 @@ def invert_arrays(
         log_A = np.where(lives, np.log(np.where(lives, L_kn, 1.0)) / nu - np.log(C), 0.0)
     log_A -= (log_A * L_kn).sum(axis=1, keepdims=True) / L_k[:, None]
     A = np.where(lives, np.exp(log_A), 0.0)
-    v = gamma_function((nu - 1.0) / nu) * ((A * C) ** nu).sum(axis=1) ** (1.0 / nu)
+    log_pull = nu * np.log(np.where(lives, A * C, 1.0))
+    top = np.max(np.where(lives, log_pull, -np.inf), axis=1)
+    pull = np.where(lives, np.exp(np.where(lives, log_pull - top[:, None], 0.0)), 0.0)
+    v = gamma_function((nu - 1.0) / nu) * np.exp((np.log(pull.sum(axis=1)) + top) / nu)
 
     outputs = (
         alpha,

@@ -1,0 +1,1036 @@
+"""The general equilibrium of MODEL.md section 2: numpy kernels and xarray wrappers."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import xarray as xr
+from scipy.special import logsumexp
+
+from spatialocc.dims.errors import DimensionError, MissingVariableError
+from spatialocc.dims.schema import CORE_DIMS, annotate
+from spatialocc.dims.validation import validate
+from spatialocc.solvers.anderson import anderson
+from spatialocc.solvers.inversion import ConvergenceWarning
+from spatialocc.solvers.trade import trade_kernel
+
+# -- the model's equations on plain arrays -----------------------------------------------------
+
+
+@dataclass
+class Economy:
+    """Fundamentals and parameters of one economy in kernel axis order.
+
+    lam_hat[k,j,n], tau_share[k], tau_size[k], amenity[k,n], land[n], distance[n,n'],
+    trade_cost[j], alpha[j], gamma[j,n], gamma_io[j',j,n], beta[j,n], national[k] (national
+    employment by occupation), income (total nominal income of the numeraire), tradable[j].
+    """
+
+    lam_hat: np.ndarray
+    tau_share: np.ndarray
+    tau_size: np.ndarray
+    amenity: np.ndarray
+    land: np.ndarray
+    distance: np.ndarray
+    trade_cost: np.ndarray
+    alpha: np.ndarray
+    gamma: np.ndarray
+    gamma_io: np.ndarray
+    beta: np.ndarray
+    national: np.ndarray
+    income: float
+    theta: float
+    nu: float
+    eps: float
+    tradable: np.ndarray
+    K_trade: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tradable = np.asarray(self.tradable, dtype=bool)
+        self.K_trade = trade_kernel(self.distance, self.theta, self.trade_cost[self.tradable])
+        self.lives = self.amenity > 0
+
+
+@dataclass
+class State:
+    """An allocation and the prices and quantities it implies (kernel axis order)."""
+
+    wage: np.ndarray  # w[k,n]
+    residents: np.ndarray  # L[k,n]
+    productivity: np.ndarray  # lam[k,j,n]
+    labor_share: np.ndarray  # s[k,j,n]
+    unit_cost: np.ndarray  # x[j,n]
+    price: np.ndarray  # P[j,n]
+    market_access: np.ndarray  # Phi[j,n] for tradables
+    phi: np.ndarray  # x**-theta for tradables
+    rent: np.ndarray  # r[n]
+    land_income_per_worker: np.ndarray  # chi[k]
+    consumption: np.ndarray  # e[k,n]
+    price_index: np.ndarray  # P[n]
+    expenditure: np.ndarray  # X[j,n]
+    gross_output: np.ndarray  # Y[j,n]
+
+
+#: A policy maps the allocation to nominal consumption before the budget is closed.
+PolicyRule = Callable[["PolicyInput"], np.ndarray]
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    """What a policy rule sees (numpy arrays, axes occupation then city).
+
+    ``wage`` w[k,n], ``residents`` L[k,n], ``land_income_per_worker`` χ[k],
+    ``price_index`` P[n], ``productivity`` λ[k,j,n] and ``tau_share``/``tau_size``.
+    """
+
+    wage: np.ndarray
+    residents: np.ndarray
+    land_income_per_worker: np.ndarray
+    price_index: np.ndarray
+    productivity: np.ndarray
+    tau_share: np.ndarray
+    tau_size: np.ndarray
+
+
+def decentralized(state: PolicyInput) -> np.ndarray:
+    """No policy: ``e[k,n] = w[k,n] + χ[k]``."""
+    return state.wage + state.land_income_per_worker[:, None]
+
+
+POLICIES: dict[str, PolicyRule] = {"decentralized": decentralized}
+
+
+def location_shares(log_pull: np.ndarray, lives: np.ndarray) -> np.ndarray:
+    """Shares ``exp(log_pull) / sum exp(log_pull)`` over cities, computed without overflow."""
+    top = np.max(np.where(lives, log_pull, -np.inf), axis=1, keepdims=True)
+    pull = np.where(lives, np.exp(np.where(lives, log_pull - top, 0.0)), 0.0)
+    return pull / pull.sum(axis=1, keepdims=True)
+
+
+def welfare_index(nu: float, log_pull: np.ndarray, lives: np.ndarray) -> np.ndarray:
+    """v[k] = Γ((ν-1)/ν) (sum_n (A C)^ν)^(1/ν) from log pull = ν log(A C), overflow-free."""
+    return math.gamma((nu - 1) / nu) * np.exp(
+        logsumexp(np.where(lives, log_pull, -np.inf), axis=1) / nu
+    )
+
+
+def externalities(eco: Economy, residents: np.ndarray) -> np.ndarray:
+    """λ[k,j,n] = λ̂[k,j,n] (L[k,n]/L[n])^τR[k] L[n]^τL[k] (equation 6)."""
+    total = residents.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(residents > 0, residents / total, 1.0)
+        factor = share ** eco.tau_share[:, None] * total[None, :] ** eco.tau_size[:, None]
+    return np.where(eco.lam_hat > 0, eco.lam_hat * factor[:, None, :], 0.0)
+
+
+def labor_cost(eco: Economy, wage: np.ndarray, lam: np.ndarray):
+    """CES labor cost index W[j,n] (as log, -inf... handled by `producing`) and shares s."""
+    with np.errstate(divide="ignore"):
+        ratio = np.where(
+            lam > 0, (wage[:, None, :] / np.where(lam > 0, lam, 1.0)) ** (1 - eco.eps), 0.0
+        )
+    total = ratio.sum(axis=0)
+    producing = total > 0
+    safe = np.where(producing, total, 1.0)
+    log_W = np.log(safe) / (1 - eco.eps)
+    share = ratio / safe
+    return log_W, share, producing
+
+
+def prices(eco: Economy, log_x: np.ndarray, producing: np.ndarray):
+    """Final-good prices from unit costs: CES over origins for tradables, P = x otherwise."""
+    T = eco.tradable
+    P = np.exp(np.where(producing, log_x, 0.0))
+    prod_T = producing[T]
+    # phi = x**-theta up to one scale per industry (cancels in trade shares), to avoid overflow
+    log_phi = np.where(prod_T, -eco.theta * np.where(prod_T, log_x[T], 0.0), -np.inf)
+    shift = np.max(log_phi, axis=1, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    phi = np.where(prod_T, np.exp(np.where(prod_T, log_phi - shift, 0.0)), 0.0)
+    Phi = np.matmul(eco.K_trade, phi[:, :, None])[:, :, 0]
+    P[T] = np.exp(-(np.log(Phi) + shift) / eco.theta)
+    return P, phi, Phi
+
+
+def evaluate(
+    eco: Economy,
+    wage: np.ndarray,
+    residents: np.ndarray,
+    rent: np.ndarray,
+    price: np.ndarray,
+    output: np.ndarray,
+    policy: PolicyRule,
+) -> State:
+    """Every equation of section 2 given (w, L[k,n], r, P, Y): the 'right-hand sides'."""
+    lam = externalities(eco, residents)
+    log_W, share, producing = labor_cost(eco, wage, lam)
+    beta, gamma = eco.beta, eco.gamma
+    log_r = np.log(np.where(rent > 0, rent, 1.0))  # only used where beta > 0
+    log_x = (
+        gamma * np.where(beta > 0, beta * log_r[None, :], 0.0)
+        + gamma * (1 - beta) * log_W
+        + np.einsum("ijn,in->jn", eco.gamma_io, np.log(price))
+    )
+    P_new, phi, Phi = prices(eco, log_x, producing)
+    x = np.where(producing, np.exp(np.where(producing, log_x, 0.0)), np.inf)
+    # Incomes.
+    Pi = float((rent * eco.land).sum())
+    wage_bill = (wage * residents).sum(axis=1)
+    b = wage_bill / wage_bill.sum()
+    chi = b * Pi / eco.national
+    alpha = eco.alpha
+    log_price_index = (alpha[:, None] * (np.log(P_new) - np.log(alpha)[:, None])).sum(axis=0)
+    price_index = np.exp(log_price_index)
+    e = _closed_rule(policy, eco, wage, residents, chi, price_index, lam)
+    # Spending given current output, then sales.
+    X = alpha[:, None] * (e * residents).sum(axis=0)[None, :] + np.einsum(
+        "ijn,jn->in", eco.gamma_io, output
+    )
+    Y = X.copy()
+    T = eco.tradable
+    Y[T] = phi * np.matmul((X[T] / Phi)[:, None, :], eco.K_trade)[:, 0, :]
+    return State(
+        wage=wage,
+        residents=residents,
+        productivity=lam,
+        labor_share=share,
+        unit_cost=x,
+        price=P_new,
+        market_access=Phi,
+        phi=phi,
+        rent=rent,
+        land_income_per_worker=chi,
+        consumption=e,
+        price_index=price_index,
+        expenditure=X,
+        gross_output=Y,
+    )
+
+
+# -- the fixed point ---------------------------------------------------------------------------
+
+WAGE_STEP = 0.5  # step of log wages toward labor income per worker, per unit of 1/(1+θ γ)
+LOCATION_STEP = 1.0  # step of log residents toward the location choice, per unit of 1/ν
+
+
+@dataclass
+class _Layout:
+    """Packing of (log w, log L[k,n], log r, log P, log Y) into one vector."""
+
+    lives: np.ndarray
+    producing: np.ndarray
+    has_land: np.ndarray
+    N: int
+    J: int
+
+    def pack(self, w, L, r, P, Y) -> np.ndarray:
+        return self.pack_logs(np.log(w[self.lives]), np.log(L[self.lives]), r, P, Y)
+
+    def pack_logs(self, log_w, log_L, r, P, Y) -> np.ndarray:
+        """Like :meth:`pack` with wages and residents (on ``lives``) already in logs."""
+        return np.concatenate(
+            [
+                log_w,
+                log_L,
+                np.log(r[self.has_land]),
+                np.log(P).ravel(),
+                np.log(Y[self.producing]),
+            ]
+        )
+
+    def unpack(self, z: np.ndarray):
+        sizes = [
+            self.lives.sum(),
+            self.lives.sum(),
+            self.has_land.sum(),
+            self.J * self.N,
+            self.producing.sum(),
+        ]
+        parts = np.split(z, np.cumsum(sizes)[:-1])
+        w = np.zeros(self.lives.shape)
+        w[self.lives] = np.exp(parts[0])
+        L = np.zeros(self.lives.shape)
+        L[self.lives] = np.exp(parts[1])
+        r = np.zeros(self.N)
+        r[self.has_land] = np.exp(parts[2])
+        P = np.exp(parts[3]).reshape(self.J, self.N)
+        Y = np.zeros((self.J, self.N))
+        Y[self.producing] = np.exp(parts[4])
+        return w, L, r, P, Y
+
+
+def _updated(eco: Economy, st: State):
+    """New (log w, log L on ``lives``, r, P, Y) from a State, before damping, normalized to
+    the numeraire."""
+    Y = st.gross_output
+    lives = eco.lives
+    rent = (eco.beta * eco.gamma * Y).sum(axis=0) / eco.land
+    labor_income = np.einsum("kjn,jn->kn", st.labor_share, (1 - eco.beta) * eco.gamma * Y)
+    scale = eco.income / (labor_income.sum() + (rent * eco.land).sum())
+    log_w = np.log(labor_income[lives] * scale) - np.log(st.residents[lives])
+    C = st.consumption / st.price_index
+    log_pull = np.where(lives, eco.nu * np.log(np.where(lives, eco.amenity * C, 1.0)), -np.inf)
+    log_L = np.log(eco.national)[:, None] + log_pull - logsumexp(log_pull, axis=1, keepdims=True)
+    return log_w, log_L[lives], rent * scale, st.price * scale, Y * scale
+
+
+def solve_arrays(
+    eco: Economy,
+    wage0: np.ndarray,
+    residents0: np.ndarray,
+    rent0: np.ndarray,
+    price0: np.ndarray,
+    output0: np.ndarray,
+    *,
+    policy: PolicyRule = decentralized,
+    tol: float = 1e-10,
+    max_iter: int = 5000,
+    memory: int = 10,
+) -> tuple[State, int, bool]:
+    """Find the equilibrium of one economy from a starting allocation."""
+    lives = eco.lives
+    producing = ((eco.lam_hat > 0) & lives[:, None, :]).any(axis=0)
+    has_land = (eco.beta > 0).any(axis=0)
+    layout = _Layout(lives, producing, has_land, eco.land.size, eco.alpha.size)
+    gamma_va = float(np.max(eco.gamma * (1 - eco.beta)))
+    wage_step = WAGE_STEP / (1.0 + eco.theta * gamma_va)
+    location_step = min(0.5, LOCATION_STEP / eco.nu)
+    n_lives = int(lives.sum())
+
+    def G(z: np.ndarray) -> np.ndarray:
+        w, L, r, P, Y = layout.unpack(z)
+        st = evaluate(eco, w, L, r, P, Y, policy)
+        target = layout.pack_logs(*_updated(eco, st))
+        step = np.ones_like(z)
+        step[:n_lives] = wage_step
+        step[n_lives : 2 * n_lives] = location_step
+        return z + step * (target - z)
+
+    def error(z: np.ndarray, gz: np.ndarray) -> float:
+        # distance of the undamped update, in logs (relative precision everywhere)
+        step = np.ones_like(z)
+        step[:n_lives] = wage_step
+        step[n_lives : 2 * n_lives] = location_step
+        return float(np.max(np.abs(gz - z) / step))
+
+    output0 = np.where(producing, np.where(output0 > 0, output0, 1e-12 * eco.income), 0.0)
+    z0 = layout.pack(
+        np.where(lives, wage0, 1.0),
+        np.where(lives, residents0, 1.0),
+        np.where(has_land, rent0, 0.0),
+        price0,
+        output0,
+    )
+    result = anderson(G, z0, tol=tol, max_iter=max_iter, memory=memory, error=error)
+    w, L, r, P, Y = layout.unpack(result.x)
+    st = evaluate(eco, w, L, r, P, Y, policy)
+    return st, result.iterations, result.converged
+
+
+# -- residuals of every condition ----------------------------------------------------------------
+
+CONDITIONS: tuple[str, ...] = (
+    "externalities",
+    "unit_cost",
+    "price",
+    "land_income",
+    "consumption",
+    "spending",
+    "goods_market",
+    "labor_demand",
+    "labor_market",
+    "location",
+    "welfare",
+    "numeraire",
+)
+
+
+def _relative(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest elementwise |a - b| / max(|a|, |b|); equal entries (zeros, infinities) count 0."""
+    a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
+    same = a == b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(a - b) / np.maximum(np.abs(a), np.abs(b))
+    rel = np.where(same, 0.0, rel)
+    if rel.size == 0:
+        return 0.0
+    return float(np.max(np.where(np.isnan(rel), np.inf, rel)))
+
+
+def equilibrium_residuals(
+    eco: Economy,
+    *,
+    wage: np.ndarray,
+    employment: np.ndarray,
+    productivity: np.ndarray,
+    unit_cost: np.ndarray,
+    price: np.ndarray,
+    gross_output: np.ndarray,
+    expenditure: np.ndarray,
+    rent: np.ndarray,
+    consumption: np.ndarray,
+    price_index: np.ndarray,
+    welfare: np.ndarray,
+    consumption_rule: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Max relative residual of each condition of MODEL.md section 2, from the equations.
+
+    Written from the equations directly (not from the solver's update map), so it also checks
+    allocations that come from elsewhere (an inversion, another solver, a file).
+    ``consumption_rule`` is e[k,n] under the policy in force (default: decentralized).
+    """
+    w, L, lam = wage, employment, productivity
+    Y, X, x, P, r, e = gross_output, expenditure, unit_cost, price, rent, consumption
+    theta, nu, eps = eco.theta, eco.nu, eco.eps
+    T = eco.tradable
+    L_kn = L.sum(axis=1)
+    L_n = L_kn.sum(axis=0)
+    out: dict[str, float] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(
+            L_kn > 0,
+            (L_kn / L_n) ** eco.tau_share[:, None] * L_n ** eco.tau_size[:, None],
+            0.0,
+        )
+    out["externalities"] = _relative(lam, eco.lam_hat * factor[:, None, :])
+    employed = L > 0
+    producing = Y > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(employed, (w[:, None, :] / np.where(employed, lam, 1.0)) ** (1 - eps), 0)
+        W = ratio.sum(axis=0) ** (1 / (1 - eps))
+        r_term = np.where(eco.beta > 0, r[None, :] ** eco.beta, 1.0)
+        x_rhs = (r_term * W ** (1 - eco.beta)) ** eco.gamma * np.prod(
+            P[:, None, :] ** eco.gamma_io, axis=0
+        )
+        s = ratio / ratio.sum(axis=0)
+    out["unit_cost"] = _relative(np.where(producing, x, 0), np.where(producing, x_rhs, 0))
+    kappa_theta = eco.K_trade  # kappa**-theta, [j, n, n']
+    finite = np.isfinite(x[T])
+    log_phi = np.where(finite, -theta * np.log(np.where(finite, x[T], 1.0)), -np.inf)
+    shift = np.max(log_phi, axis=1, keepdims=True)
+    phi = np.where(finite, np.exp(np.where(finite, log_phi - shift, 0.0)), 0.0)
+    Phi = np.einsum("jnm,jm->jn", kappa_theta, phi)
+    P_rhs = x.copy()
+    P_rhs[T] = np.exp(-(np.log(Phi) + shift) / theta)
+    out["price"] = _relative(P, P_rhs)
+    land_income = (eco.beta * eco.gamma * Y).sum(axis=0)
+    out["land_income"] = _relative(r * eco.land, land_income)
+    wage_bill = (w * L_kn).sum(axis=1)
+    chi = wage_bill / wage_bill.sum() * land_income.sum() / L_kn.sum(axis=1)
+    rule = w + chi[:, None] if consumption_rule is None else consumption_rule
+    out["consumption"] = _relative(np.where(L_kn > 0, e, 0), np.where(L_kn > 0, rule, 0))
+    X_rhs = eco.alpha[:, None] * (e * L_kn).sum(axis=0) + np.einsum("ijn,jn->in", eco.gamma_io, Y)
+    out["spending"] = _relative(X, X_rhs)
+    Y_rhs = X.copy()
+    pi = kappa_theta * phi[:, None, :] / Phi[:, :, None]  # [j, destination, origin]
+    Y_rhs[T] = np.einsum("jnm,jn->jm", pi, X[T])
+    out["goods_market"] = _relative(Y, Y_rhs)
+    demand = np.where(employed, s, 0) * ((1 - eco.beta) * eco.gamma * Y)[None]
+    out["labor_demand"] = _relative(w[:, None, :] * L, demand)
+    out["labor_market"] = _relative(L_kn.sum(axis=1), eco.national)
+    C = e / price_index
+    P_n = np.prod((P / eco.alpha[:, None]) ** eco.alpha[:, None], axis=0)
+    lives = L_kn > 0
+    log_pull = nu * np.log(np.where(lives, eco.amenity * C, 1.0))
+    out["location"] = max(
+        _relative(L_kn / L_kn.sum(axis=1, keepdims=True), location_shares(log_pull, lives)),
+        _relative(price_index, P_n),
+    )
+    v = welfare_index(nu, log_pull, lives)
+    out["welfare"] = _relative(welfare, v)
+    out["numeraire"] = _relative(wage_bill.sum() + land_income.sum(), eco.income)
+    return out
+
+
+# -- starting values -----------------------------------------------------------------------------
+
+
+def initial_guess(
+    eco: Economy, wage: np.ndarray, residents: np.ndarray, employment: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rents, prices and output consistent with a wage and employment guess.
+
+    Output is the labor bill over the labor share of value added (where an industry-level
+    allocation is given, otherwise shared by productivity), rents follow from output, and
+    prices from a few passes of the price system.
+    """
+    lam = externalities(eco, residents)
+    log_W, _share, producing = labor_cost(eco, wage, lam)
+    if employment is None:
+        weight = np.where(lam > 0, lam, 0.0)
+        weight = weight / np.maximum(weight.sum(axis=1, keepdims=True), 1e-300)
+        employment = weight * residents[:, None, :]
+    bill = (wage[:, None, :] * employment).sum(axis=0)
+    Y = np.where(producing, bill / ((1 - eco.beta) * eco.gamma), 0.0)
+    Y = np.where(producing & (Y <= 0), 1e-9 * max(Y.max(), 1.0), Y)
+    rent = (eco.beta * eco.gamma * Y).sum(axis=0) / eco.land
+    log_P = np.zeros_like(Y)
+    log_r = np.log(np.where(rent > 0, rent, 1.0))  # only used where beta > 0
+    for _ in range(60):
+        log_x = (
+            eco.gamma * np.where(eco.beta > 0, eco.beta * log_r[None, :], 0.0)
+            + eco.gamma * (1 - eco.beta) * log_W
+            + np.einsum("ijn,in->jn", eco.gamma_io, log_P)
+        )
+        P, _, _ = prices(eco, log_x, producing)
+        log_P = np.log(P)
+    return rent, np.exp(log_P), Y
+
+
+# -- xarray layer --------------------------------------------------------------------------------
+
+Method = Literal["anderson", "fixed_point"]
+METHODS: dict[str, int] = {"anderson": 10, "fixed_point": 0}  # Anderson memory
+
+#: Outputs of the solver kernel, in order, with their core dimensions.
+SOLUTION: dict[str, tuple[str, ...]] = {
+    "wage": ("occupation", "city"),
+    "employment": ("occupation", "industry", "city"),
+    "productivity": ("occupation", "industry", "city"),
+    "rent_rate": ("city",),
+    "unit_cost": ("industry", "city"),
+    "price": ("industry", "city"),
+    "price_index": ("city",),
+    "gross_output": ("industry", "city"),
+    "expenditure": ("industry", "city"),
+    "land_income_per_worker": ("occupation",),
+    "consumption": ("occupation", "city"),
+    "real_consumption": ("occupation", "city"),
+    "welfare": ("occupation",),
+    "converged": (),
+    "iterations": (),
+    **{f"residual_{c}": () for c in CONDITIONS},
+}
+
+#: Model inputs of the kernel: name -> core dimensions.
+ECONOMY_INPUTS: dict[str, tuple[str, ...]] = {
+    "productivity_exogenous": ("occupation", "industry", "city"),
+    "tau_share": ("occupation",),
+    "tau_size": ("occupation",),
+    "amenity": ("occupation", "city"),
+    "land": ("city",),
+    "distance": ("city", "origin"),
+    "trade_cost_elasticity": ("industry",),
+    "consumption_share": ("industry",),
+    "value_added_share": ("industry", "city"),
+    "input_share": ("input", "industry", "city"),
+    "land_share": ("industry", "city"),
+    "national_employment": ("occupation",),
+    "nominal_income": (),
+    "theta": (),
+    "nu": (),
+    "epsilon": (),
+}
+START_INPUTS: dict[str, tuple[str, ...]] = {
+    "wage": ("occupation", "city"),
+    "employment": ("occupation", "industry", "city"),
+}
+
+REQUIRED_FOR_SOLVE = (
+    "wage",
+    "employment",
+    "amenity",
+    "land",
+    "distance",
+    "trade_cost_elasticity",
+    "consumption_share",
+    "value_added_share",
+    "input_share",
+    "land_share",
+    "theta",
+    "nu",
+    "epsilon",
+)
+
+
+def _resolve_policy(policy: str | PolicyRule | None) -> PolicyRule:
+    if policy is None:
+        return decentralized
+    if isinstance(policy, str):
+        if policy not in POLICIES:
+            raise KeyError(
+                f"unknown policy {policy!r}; registered policies: {sorted(POLICIES)}. Pass a "
+                f"callable taking a PolicyInput and returning e[k,n] instead."
+            )
+        return POLICIES[policy]
+    if callable(policy):
+        return policy
+    raise TypeError(f"policy must be None, a registered name or a callable, got {policy!r}")
+
+
+def economy_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
+    """The model's fundamentals and parameters, completed with their documented defaults.
+
+    ``productivity_exogenous`` λ̂ falls back to ``productivity`` (then ``tau_share`` and
+    ``tau_size`` must be absent or zero); absent τ means τ = 0. National employment by
+    occupation is that of ``employment``; the numeraire (section 2, item 15) is total nominal
+    income ``sum w L + sum r H`` of the model's own allocation.
+    """
+    missing = [v for v in REQUIRED_FOR_SOLVE if v not in model]
+    if "productivity_exogenous" not in model and "productivity" not in model:
+        missing.append("productivity_exogenous (or productivity)")
+    if missing:
+        raise MissingVariableError(
+            f"solving the equilibrium needs {missing}, which the model lacks. A model is what "
+            f"spatialocc.invert(data) returns (then spatialocc.with_externalities for τ)."
+        )
+    occ = model["occupation"]
+    zeros = xr.zeros_like(occ, dtype=float).drop_vars(occ.name)
+    tau_share = model.get("tau_share", zeros)
+    tau_size = model.get("tau_size", zeros)
+    if "productivity_exogenous" in model:
+        lam_hat = model["productivity_exogenous"]
+    else:
+        nonzero = (tau_share != 0).any() | (tau_size != 0).any()
+        if not isinstance(nonzero.data, np.ndarray) or bool(nonzero):
+            raise MissingVariableError(
+                "the model has tau_share/tau_size but no productivity_exogenous: set them "
+                "together with spatialocc.with_externalities(model, tau_share=..., tau_size=...)."
+            )
+        lam_hat = model["productivity"]
+    grid = model["distance"].isel(origin=0, drop=True)
+    employment = model["employment"]
+    income = (model["wage"] * employment).sum(["occupation", "industry", "city"])
+    if "rent_rate" in model:
+        income = income + (model["rent_rate"] * model["land"]).sum("city")
+    else:
+        labor = (model["wage"] * employment).sum("occupation")
+        share = model["land_share"]
+        income = income + (labor * share / (1 - share)).sum(["industry", "city"])
+    return {
+        "productivity_exogenous": lam_hat,
+        "tau_share": tau_share,
+        "tau_size": tau_size,
+        "amenity": model["amenity"],
+        "land": model["land"],
+        "distance": model["distance"],
+        "trade_cost_elasticity": model["trade_cost_elasticity"].fillna(0.0),
+        "consumption_share": model["consumption_share"],
+        "value_added_share": model["value_added_share"].broadcast_like(grid),
+        "input_share": model["input_share"].broadcast_like(grid),
+        "land_share": model["land_share"].broadcast_like(grid),
+        "national_employment": employment.sum(["industry", "city"]),
+        "nominal_income": income,
+        "theta": model["theta"],
+        "nu": model["nu"],
+        "epsilon": model["epsilon"],
+    }
+
+
+def _economy(arrays: Mapping[str, np.ndarray], tradable: np.ndarray) -> Economy:
+    return Economy(
+        lam_hat=arrays["productivity_exogenous"],
+        tau_share=arrays["tau_share"],
+        tau_size=arrays["tau_size"],
+        amenity=arrays["amenity"],
+        land=arrays["land"],
+        distance=arrays["distance"],
+        trade_cost=arrays["trade_cost_elasticity"],
+        alpha=arrays["consumption_share"],
+        gamma=arrays["value_added_share"],
+        gamma_io=arrays["input_share"],
+        beta=arrays["land_share"],
+        national=arrays["national_employment"],
+        income=float(arrays["nominal_income"]),
+        theta=float(arrays["theta"]),
+        nu=float(arrays["nu"]),
+        eps=float(arrays["epsilon"]),
+        tradable=tradable,
+    )
+
+
+def _solution_arrays(eco: Economy, st: State, policy: PolicyRule) -> dict[str, np.ndarray]:
+    w = st.wage
+    with np.errstate(divide="ignore", invalid="ignore"):
+        employment = np.where(
+            w[:, None, :] > 0,
+            st.labor_share
+            * ((1 - eco.beta) * eco.gamma * st.gross_output)[None]
+            / np.where(w > 0, w, 1.0)[:, None, :],
+            0.0,
+        )
+    C = st.consumption / st.price_index
+    log_pull = eco.nu * np.log(np.where(eco.lives, eco.amenity * C, 1.0))
+    welfare = welfare_index(eco.nu, log_pull, eco.lives)
+    return {
+        "wage": w,
+        "employment": employment,
+        "productivity": st.productivity,
+        "rent_rate": st.rent,
+        "unit_cost": st.unit_cost,
+        "price": st.price,
+        "price_index": st.price_index,
+        "gross_output": st.gross_output,
+        "expenditure": st.expenditure,
+        "land_income_per_worker": st.land_income_per_worker,
+        "consumption": st.consumption,
+        "real_consumption": C,
+        "welfare": welfare,
+    }
+
+
+def solve_equilibrium(
+    model: xr.Dataset,
+    *,
+    policy: str | PolicyRule | None = None,
+    initial: xr.Dataset | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 5000,
+    method: Method = "anderson",
+) -> xr.Dataset:
+    """Solve the spatial equilibrium of MODEL.md section 2 with externalities.
+
+    Fundamentals are ``productivity_exogenous`` λ̂[k,j,n] with the model's ``tau_share`` and
+    ``tau_size`` (absent τ means τ = 0 and λ̂ = ``productivity``), ``amenity`` A[k,n] and
+    ``land`` H[n]; parameters and shares are the model's (as calibrated by
+    :func:`spatialocc.invert`). National employment by occupation is held at the model's, and
+    the numeraire keeps total nominal income ``sum w L + sum r H`` at the model's value
+    (section 2, item 15).
+
+    The solver iterates on (log w, log L[k,n], log r, log P, log Y) jointly: wages move toward
+    labor income per worker, residents toward the location choice, rents, prices and output to
+    what the current allocation implies; the goods-market system is never formed as a matrix
+    (trade enters through N x N products per industry). The map is accelerated with Anderson
+    mixing (``method="anderson"``, default) or iterated plainly (``"fixed_point"``).
+
+    Parameters
+    ----------
+    model
+        A model Dataset (what ``invert`` returns, optionally transformed by a counterfactual).
+        Batch dimensions (``year``, ``scenario``, ...) are solved independently, in parallel
+        when the Dataset is dask-chunked along them.
+    policy
+        ``None`` (the decentralized equilibrium, e = w + χ), the name of a registered rule in
+        ``spatialocc.solvers.equilibrium.POLICIES``, or a callable taking a
+        :class:`PolicyInput` and returning nominal consumption e[k,n]; the budget is closed
+        by a flat tax on income, ``e = rule - t (w + χ)``.
+    initial
+        A Dataset with ``wage`` and/or ``employment`` (by occupation and city, or by
+        occupation, industry and city) to start from; by default the model's own values.
+    tol
+        Convergence tolerance on the largest change of log wages, log residents, log rents,
+        log prices and log output (relative changes).
+    max_iter, method
+        Iteration limit and algorithm.
+
+    Returns
+    -------
+    xarray.Dataset
+        The model with the equilibrium ``wage``, ``employment`` (labor demand by industry),
+        ``productivity`` (with externalities), ``rent_rate``, ``unit_cost``, ``price``,
+        ``price_index``, ``gross_output``, ``expenditure``, ``land_income_per_worker``,
+        ``consumption``, ``real_consumption``, ``welfare``; the diagnostics ``converged``,
+        ``iterations`` and one ``residual_<condition>`` per condition (max relative residual,
+        see :func:`check_equilibrium`). Non-convergence sets ``converged=False`` and warns
+        with :class:`ConvergenceWarning`.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> data = spatialocc.datasets.synthetic(n_cities=8, n_industries=4, years=(2015,))
+    >>> model = spatialocc.invert(data)
+    >>> solution = spatialocc.solve_equilibrium(model)
+    >>> bool(solution["converged"].all())
+    True
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    rule = _resolve_policy(policy)
+    validate(model)
+    economy = economy_inputs(model)
+    start = {"wage": model["wage"], "employment": model["employment"]}
+    if initial is not None:
+        validate(initial)
+        for name in ("wage", "employment"):
+            if name in initial:
+                start[name] = initial[name]
+        if "employment" in initial and "industry" not in initial["employment"].dims:
+            start["employment"] = (
+                model["employment"] / model["employment"].sum("industry") * initial["employment"]
+            ).fillna(0.0)
+    inputs = {**economy, **start}
+    core = {**ECONOMY_INPUTS, **START_INPUTS}
+    for name, da in inputs.items():
+        chunked = [d for d, c in (da.chunksizes or {}).items() if d in CORE_DIMS and len(c) > 1]
+        if chunked:
+            spec = ", ".join(f"{d!r}: -1" for d in chunked)
+            raise DimensionError(
+                f"{name!r} is chunked along the core dimensions {chunked}; chunk only batch "
+                f"dimensions: model.chunk({{{spec}}})."
+            )
+    names = list(inputs)
+    tradable = model["tradable"].reset_coords(drop=True).astype(bool)
+    memory = METHODS[method]
+
+    def kernel(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+        *values, flags = arrays
+        arr = dict(zip(names, values, strict=True))
+        eco = _economy(arr, flags)
+        wage0 = arr["wage"]
+        emp0 = arr["employment"]
+        residents0 = emp0.sum(axis=1)
+        rent0, price0, output0 = initial_guess(eco, wage0, residents0, emp0)
+        st, iterations, converged = solve_arrays(
+            eco,
+            wage0,
+            residents0,
+            rent0,
+            price0,
+            output0,
+            policy=rule,
+            tol=tol,
+            max_iter=max_iter,
+            memory=memory,
+        )
+        if not converged:
+            warnings.warn(
+                f"the equilibrium solver did not converge in {iterations} iterations "
+                f"(tolerance {tol:g}); the result is flagged converged=False",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        sol = _solution_arrays(eco, st, rule)
+        rule_e = None if policy is None else st.consumption
+        res = equilibrium_residuals(
+            eco,
+            wage=sol["wage"],
+            employment=sol["employment"],
+            productivity=sol["productivity"],
+            unit_cost=sol["unit_cost"],
+            price=sol["price"],
+            gross_output=sol["gross_output"],
+            expenditure=sol["expenditure"],
+            rent=sol["rent_rate"],
+            consumption=sol["consumption"],
+            price_index=sol["price_index"],
+            welfare=sol["welfare"],
+            consumption_rule=rule_e,
+        )
+        out = [*(sol[n] for n in list(SOLUTION)[:13])]
+        out += [np.asarray(converged), np.asarray(iterations)]
+        out += [np.asarray(res[c]) for c in CONDITIONS]
+        return tuple(out)
+
+    results = xr.apply_ufunc(
+        kernel,
+        *inputs.values(),
+        tradable,
+        input_core_dims=[[d for d in core[n] if d in inputs[n].dims] for n in names]
+        + [["industry"]],
+        output_core_dims=list(SOLUTION.values()),
+        vectorize=True,
+        dask="parallelized",
+        output_dtypes=[
+            bool if n == "converged" else int if n == "iterations" else float for n in SOLUTION
+        ],
+        keep_attrs="drop",
+    )
+    solution = model.copy()
+    if "productivity_exogenous" not in model:
+        solution["productivity_exogenous"] = economy["productivity_exogenous"]
+    for name, array in zip(SOLUTION, results, strict=True):
+        solution[name] = array.transpose(..., *SOLUTION[name])
+    solution = annotate(solution)
+    solution.attrs = {
+        **model.attrs,
+        "solver": f"spatialocc.solve_equilibrium (method={method})",
+        "solver_tolerance": tol,
+        "policy": getattr(rule, "__name__", repr(rule)),
+    }
+    return solution
+
+
+def check_equilibrium(
+    solution: xr.Dataset,
+    *,
+    policy: str | PolicyRule | None = None,
+    reference: xr.Dataset | None = None,
+) -> xr.Dataset:
+    """Recompute the residual of every equilibrium condition from a Dataset.
+
+    The conditions of MODEL.md section 2 are evaluated directly from the variables present
+    (``wage``, ``employment``, ``productivity``, ``unit_cost``, ``price``, ``gross_output``,
+    ``expenditure``, ``rent_rate``, ``consumption``, ``price_index``, ``welfare`` and the
+    fundamentals), independently of the solver's iteration. Each ``residual_<condition>`` is
+    the largest relative residual, ``|lhs - rhs| / max(|lhs|, |rhs|)``. National employment and
+    the numeraire are compared with ``reference`` (the model that was solved) when given, and
+    with the Dataset itself otherwise. ``policy`` is the consumption rule in force (default:
+    decentralized).
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, years=(2015,))
+    >>> residuals = spatialocc.check_equilibrium(spatialocc.invert(data))
+    >>> bool((residuals.to_array() < 1e-8).all())
+    True
+    """
+    rule = _resolve_policy(policy)
+    economy = economy_inputs(solution)
+    if reference is not None:
+        ref = economy_inputs(reference)
+        economy["national_employment"] = ref["national_employment"]
+        economy["nominal_income"] = ref["nominal_income"]
+    fields = {
+        "wage": ("occupation", "city"),
+        "employment": ("occupation", "industry", "city"),
+        "productivity": ("occupation", "industry", "city"),
+        "unit_cost": ("industry", "city"),
+        "price": ("industry", "city"),
+        "gross_output": ("industry", "city"),
+        "expenditure": ("industry", "city"),
+        "rent_rate": ("city",),
+        "consumption": ("occupation", "city"),
+        "price_index": ("city",),
+        "welfare": ("occupation",),
+    }
+    missing = [f for f in fields if f not in solution]
+    if missing:
+        raise MissingVariableError(
+            f"check_equilibrium needs {missing}; pass what solve_equilibrium or invert returns."
+        )
+    names = list(economy)
+    state = [solution[f] for f in fields]
+
+    def kernel(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+        *values, flags = arrays
+        eco = _economy(dict(zip(names, values[: len(names)], strict=True)), flags)
+        arr = dict(zip(fields, values[len(names) :], strict=True))
+        chi = _chi(eco, arr["wage"], arr["employment"].sum(axis=1), arr["rent_rate"])
+        e_rule = None
+        if policy is not None:
+            e_rule = _closed_rule(
+                rule,
+                eco,
+                arr["wage"],
+                arr["employment"].sum(axis=1),
+                chi,
+                arr["price_index"],
+                arr["productivity"],
+            )
+        res = equilibrium_residuals(
+            eco,
+            wage=arr["wage"],
+            employment=arr["employment"],
+            productivity=arr["productivity"],
+            unit_cost=arr["unit_cost"],
+            price=arr["price"],
+            gross_output=arr["gross_output"],
+            expenditure=arr["expenditure"],
+            rent=arr["rent_rate"],
+            consumption=arr["consumption"],
+            price_index=arr["price_index"],
+            welfare=arr["welfare"],
+            consumption_rule=e_rule,
+        )
+        return tuple(np.asarray(res[c]) for c in CONDITIONS)
+
+    core = [[d for d in ECONOMY_INPUTS[n] if d in economy[n].dims] for n in names]
+    core += [list(dims) for dims in fields.values()]
+    results = xr.apply_ufunc(
+        kernel,
+        *economy.values(),
+        *state,
+        solution["tradable"].reset_coords(drop=True).astype(bool),
+        input_core_dims=[*core, ["industry"]],
+        output_core_dims=[()] * len(CONDITIONS),
+        vectorize=True,
+        dask="parallelized",
+        output_dtypes=[float] * len(CONDITIONS),
+    )
+    return xr.Dataset({f"residual_{c}": r for c, r in zip(CONDITIONS, results, strict=True)})
+
+
+def _chi(eco: Economy, wage: np.ndarray, residents: np.ndarray, rent: np.ndarray) -> np.ndarray:
+    wage_bill = (wage * residents).sum(axis=1)
+    return wage_bill / wage_bill.sum() * float((rent * eco.land).sum()) / eco.national
+
+
+def _closed_rule(
+    rule: PolicyRule,
+    eco: Economy,
+    wage: np.ndarray,
+    residents: np.ndarray,
+    chi: np.ndarray,
+    price_index: np.ndarray,
+    productivity: np.ndarray,
+) -> np.ndarray:
+    """The policy's consumption with the budget closed by a flat tax on income."""
+    e_rule = rule(
+        PolicyInput(wage, residents, chi, price_index, productivity, eco.tau_share, eco.tau_size)
+    )
+    base = (wage + chi[:, None]) * residents
+    flat = ((e_rule - wage - chi[:, None]) * residents).sum() / base.sum()
+    return e_rule - flat * (wage + chi[:, None])
+
+
+def with_externalities(
+    model: xr.Dataset,
+    *,
+    tau_share: float | Mapping[str, float] | xr.DataArray,
+    tau_size: float | Mapping[str, float] | xr.DataArray,
+) -> xr.Dataset:
+    """Set the externality elasticities and the exogenous productivity they imply.
+
+    ``productivity_exogenous`` λ̂[k,j,n] = λ[k,j,n] / ((L[k,n]/L[n])^τR[k] L[n]^τL[k]), from the
+    model's ``productivity`` λ and ``employment`` (MODEL.md section 3, step 8). λ̂ is 0 where
+    λ is 0. The input is not modified.
+
+    Parameters
+    ----------
+    model
+        A model Dataset with ``productivity`` and ``employment``.
+    tau_share, tau_size
+        τR[k] and τL[k]: one number for every occupation, a mapping from occupation label to
+        number, or a DataArray on ``occupation`` (possibly with batch dimensions).
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, years=(2015,))
+    >>> model = spatialocc.with_externalities(
+    ...     spatialocc.invert(data),
+    ...     tau_share={"CNR": 1.304, "nonCNR": 0.835},
+    ...     tau_size={"CNR": 0.349, "nonCNR": 0.357},
+    ... )
+    >>> float(model["tau_share"].sel(occupation="CNR"))
+    1.304
+    """
+    occ = model["occupation"]
+
+    def as_array(value, name: str) -> xr.DataArray:
+        if isinstance(value, xr.DataArray):
+            da = value
+        elif isinstance(value, Mapping):
+            unknown = set(value) - set(occ.values.tolist())
+            missing = set(occ.values.tolist()) - set(value)
+            if unknown or missing:
+                raise KeyError(
+                    f"{name} must give a value for each occupation {occ.values.tolist()}; "
+                    f"unknown {sorted(unknown)}, missing {sorted(missing)}"
+                )
+            da = xr.DataArray([float(value[k]) for k in occ.values], coords={"occupation": occ})
+        else:
+            da = xr.full_like(occ, float(value), dtype=float).drop_vars("occupation")
+            da = da.assign_coords(occupation=occ)
+        if "occupation" not in da.dims:
+            raise DimensionError(f"{name} must be on the 'occupation' dimension, got {da.dims}")
+        if not bool(np.isfinite(da).all()):
+            raise ValueError(f"{name} must be finite, got {da.values}")
+        return da.astype(float)
+
+    tau_r, tau_l = as_array(tau_share, "tau_share"), as_array(tau_size, "tau_size")
+    residents = model["employment"].sum("industry")
+    total = residents.sum("occupation")
+    factor = (residents / total) ** tau_r * total**tau_l
+    lam = model["productivity"]
+    lam_hat = xr.where(lam > 0, lam / factor, 0.0)
+    out = model.assign(
+        tau_share=tau_r, tau_size=tau_l, productivity_exogenous=lam_hat.transpose(*lam.dims)
+    )
+    return annotate(out)
