@@ -232,8 +232,12 @@ def synthetic(
     log_size = np.log(size)
     std_size = (log_size - log_size.mean()) / log_size.std()
     cognitive = 0.6 * std_size + 0.8 * rng.standard_normal(N)
-    lat, lon = sample_locations(N, rng)
-    codes = np.sort(rng.choice(np.arange(10_000, 50_000, 20), N, replace=False)).astype(str)
+    # Keep cities at least 25 miles apart at the paper's size; closer when there are more.
+    lat, lon = sample_locations(
+        N, rng, min_separation=25.0 * min(1.0, np.sqrt(FULL_SIZE_CITIES / N))
+    )
+    pool = np.arange(10_000, 100_000, 20 if N <= 2_000 else 1)  # CBSA-style five-digit codes
+    codes = np.sort(rng.choice(pool, N, replace=False)).astype(str)
     industry_noise = rng.standard_normal((J, N))
     mix_noise = rng.standard_normal((J, N))
     size_noise_1980 = rng.standard_normal(N)
@@ -302,6 +306,10 @@ def synthetic(
             + 0.04 * (np.log(city_size) - np.log(city_size).mean())[None, :]
             + 0.08 * rng.standard_normal((K, N))
         )
+        # Match national labor compensation by industry to the input-output targets exactly,
+        # so that calibrated consumption shares stay near their targets at any size.
+        bill = np.einsum("kn,kjn->j", np.exp(log_w), L)
+        L = L * (comp / comp.sum() * bill.sum() / bill)[None, :, None]
         prices = np.full((J, N), np.nan)
         centered = np.log(city_size) - np.log(city_size).mean()
         prices[-1] = np.exp(tg.rent_gradient * centered + 0.1 * rng.standard_normal(N))

@@ -414,7 +414,7 @@ def equilibrium_residuals(
     log_phi = np.where(finite, -theta * np.log(np.where(finite, x[T], 1.0)), -np.inf)
     shift = np.max(log_phi, axis=1, keepdims=True)
     phi = np.where(finite, np.exp(np.where(finite, log_phi - shift, 0.0)), 0.0)
-    Phi = np.einsum("jnm,jm->jn", kappa_theta, phi)
+    Phi = np.matmul(kappa_theta, phi[:, :, None])[:, :, 0]
     P_rhs = x.copy()
     P_rhs[T] = np.exp(-(np.log(Phi) + shift) / theta)
     out["price"] = _relative(P, P_rhs)
@@ -427,8 +427,7 @@ def equilibrium_residuals(
     X_rhs = eco.alpha[:, None] * (e * L_kn).sum(axis=0) + np.einsum("ijn,jn->in", eco.gamma_io, Y)
     out["spending"] = _relative(X, X_rhs)
     Y_rhs = X.copy()
-    pi = kappa_theta * phi[:, None, :] / Phi[:, :, None]  # [j, destination, origin]
-    Y_rhs[T] = np.einsum("jnm,jn->jm", pi, X[T])
+    Y_rhs[T] = phi * np.matmul((X[T] / Phi)[:, None, :], kappa_theta)[:, 0, :]
     out["goods_market"] = _relative(Y, Y_rhs)
     demand = np.where(employed, s, 0) * ((1 - eco.beta) * eco.gamma * Y)[None]
     out["labor_demand"] = _relative(w[:, None, :] * L, demand)
