@@ -15,6 +15,7 @@ import resource
 import subprocess
 import sys
 import time
+import tracemalloc
 
 CUE = {
     "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
@@ -40,9 +41,12 @@ def run_sparse(n_cities: int) -> dict[str, float]:
 
     model = _model(n_cities)
     before = _rss_mb()
+    tracemalloc.start()
     start = time.perf_counter()
     solution = spatialocc.solve_equilibrium(model)
     seconds = time.perf_counter() - start
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
     residual = max(float(solution[v]) for v in solution.data_vars if v.startswith("residual_"))
     return {
         "seconds": seconds,
@@ -51,6 +55,7 @@ def run_sparse(n_cities: int) -> dict[str, float]:
         "max_residual": residual,
         "rss_before_mb": before,
         "peak_rss_mb": _rss_mb(),
+        "solve_peak_mb": traced_peak,
     }
 
 
@@ -161,7 +166,8 @@ def main() -> None:
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
             extra = (
-                f", max residual {r['max_residual']:.1e}"
+                f", max residual {r['max_residual']:.1e}, solve's own peak allocation "
+                f"{r['solve_peak_mb']:.0f} MB"
                 if "max_residual" in r
                 else f", one dense NJ x NJ solve {r['dense_solve_seconds']:.2f} s"
             )

@@ -371,3 +371,14 @@ def test_welfare_formula(cue_model) -> None:
     AC = (solution.amenity * solution.real_consumption) ** nu
     expected = math.gamma((nu - 1) / nu) * AC.sum("city") ** (1 / nu)
     xr.testing.assert_allclose(solution.welfare, expected, rtol=1e-10)
+
+
+def test_initial_residents_and_plain_iteration_agree(cue_model) -> None:
+    target = cf.no_trade_costs(cue_model)
+    start = xr.Dataset({"employment": cue_model.employment.sum("industry") * 1.2})
+    accelerated = spatialocc.solve_equilibrium(target, initial=start)
+    plain = spatialocc.solve_equilibrium(target, method="fixed_point", max_iter=20_000)
+    assert bool(accelerated.converged) and bool(plain.converged)
+    assert int(plain.iterations) > int(accelerated.iterations)
+    for name in ("wage", "employment", "welfare"):
+        xr.testing.assert_allclose(accelerated[name], plain[name], rtol=1e-8, atol=1e-6)

@@ -744,7 +744,13 @@ def solve_equilibrium(
     economy = economy_inputs(model)
     start = {"wage": model["wage"], "employment": model["employment"]}
     if initial is not None:
-        validate(initial)
+        by_city = "employment" in initial and "industry" not in initial["employment"].dims
+        validate(initial.drop_vars("employment") if by_city else initial)
+        if by_city and not {"occupation", "city"} <= set(initial["employment"].dims):
+            raise DimensionError(
+                "initial employment must be on ('occupation', 'city') or ('occupation', "
+                f"'industry', 'city'), got {initial['employment'].dims}"
+            )
         for name in ("wage", "employment"):
             if name in initial:
                 start[name] = initial[name]

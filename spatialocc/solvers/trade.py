@@ -16,7 +16,11 @@ import numpy as np
 def trade_kernel(distance: np.ndarray, theta: float, elasticity: np.ndarray) -> np.ndarray:
     """``K[j,n,n'] = d[n,n']**(-theta * t[j])`` for the given (tradable) industries."""
     log_d = np.log(distance)
-    return np.exp(-theta * elasticity[:, None, None] * log_d[None, :, :])
+    K = np.empty((elasticity.size, *log_d.shape))
+    for j, t in enumerate(elasticity):  # one industry at a time: no J x N x N temporaries
+        np.multiply(log_d, -theta * t, out=K[j])
+        np.exp(K[j], out=K[j])
+    return K
 
 
 def market_access(K: np.ndarray, phi: np.ndarray) -> np.ndarray:
