@@ -1,7 +1,7 @@
 """Command-line entry point: ``spatialocc run``.
 
-For now the main job inverts a dataset (the synthetic default economy unless a NetCDF file is
-given) and writes the calibrated model to NetCDF, printing a short summary.
+For now the main job inverts a dataset (the bundled US dataset unless another is named) and
+writes the calibrated model to NetCDF, printing a short summary.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ def _load(dataset: str, seed: int) -> xr.Dataset:
 
     if dataset == "synthetic":
         return spatialocc.datasets.synthetic(seed=seed)
+    if dataset in spatialocc.datasets.loaders.DATASETS:
+        return spatialocc.datasets.load(dataset)
     return spatialocc.open_dataset(dataset, kind="data")
 
 
@@ -82,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "dataset",
         nargs="?",
-        default="synthetic",
-        help="a NetCDF file of kind 'data', or 'synthetic' (default: the 382-city economy)",
+        default="us",
+        help="a NetCDF file of kind 'data', or a bundled dataset: 'us' (default: 382 US "
+        "metropolitan areas, 1980 and 2015) or 'synthetic' (a synthetic US-like economy)",
     )
     run.add_argument("--out", default="output", help="output folder (default: ./output)")
     run.add_argument("--seed", type=int, default=0, help="seed of the synthetic economy")

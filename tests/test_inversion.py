@@ -19,9 +19,10 @@ from tests.conftest import raise_if_dask_computes
 RE = "Real Estate"
 
 
-def test_two_city_economy_by_hand(two_city: xr.Dataset) -> None:
+@pytest.mark.parametrize("units", ["rent_index", "one"])
+def test_two_city_economy_by_hand(two_city: xr.Dataset, units: str) -> None:
     """Every step of Lemma 1 on an economy small enough to do with pencil and paper."""
-    m = spatialocc.invert(two_city)
+    m = spatialocc.invert(two_city, land_units=units)
     c = lambda da, **sel: float(da.sel(**sel))  # noqa: E731
 
     # Labor compensation: Goods A = 2*10 + 1*40 = 60, B = 3*20 + 1.5*20 = 90; real estate
@@ -42,7 +43,10 @@ def test_two_city_economy_by_hand(two_city: xr.Dataset) -> None:
         assert c(m.expenditure, industry=RE, city=n) == pytest.approx(y_re, rel=1e-12)
         lc_re = {"A": 4.0, "B": 6.0}[n]
         assert c(m.land_share, industry=RE, city=n) == pytest.approx(1 - lc_re / y_re, rel=1e-12)
-        assert c(m.rent_rate, city=n) == pytest.approx(y_re - lc_re, rel=1e-12)
+        land_income = y_re - lc_re
+        rent = land_income if units == "one" else {"A": 1.2, "B": 0.9}[n]
+        assert c(m.rent_rate, city=n) == pytest.approx(rent, rel=1e-12)
+        assert c(m.land, city=n) == pytest.approx(land_income / rent, rel=1e-12)
         assert c(m.expenditure, industry="Goods", city=n) == pytest.approx(0.75 * income[n])
     for k in b:
         assert c(m.land_income_per_worker, occupation=k) == pytest.approx(b[k] * Pi / L_k[k])
@@ -78,7 +82,8 @@ def test_two_city_economy_by_hand(two_city: xr.Dataset) -> None:
         lc_re = {"A": 4.0, "B": 6.0}[n]
         y_re = 0.25 * income[n]
         beta = 1 - lc_re / y_re
-        W_re = (P_re[n] / (y_re - lc_re) ** beta) ** (1 / (1 - beta))
+        rent = y_re - lc_re if units == "one" else P_re[n]
+        W_re = (P_re[n] / rent**beta) ** (1 / (1 - beta))
         for occ in b:
             s_goods = wage[occ, n] * c(emp, occupation=occ, industry="Goods", city=n) / lc_goods
             s_re = wage[occ, n] * c(emp, occupation=occ, industry=RE, city=n) / lc_re
@@ -275,19 +280,24 @@ def test_zero_cells_stay_zero(medium_data, medium_model) -> None:
 # -- invariances -------------------------------------------------------------------------------
 
 
-def test_scaling_wages(small_data: xr.Dataset, small_model: xr.Dataset) -> None:
-    """Scaling every wage by c: shares unchanged; productivity scales by c where land has no
-    share (beta = 0) and by c^(1/(1-beta)) in real estate, because tradable unit costs are
-    normalized and rents scale by c while the observed rent index does not."""
+@pytest.mark.parametrize("units", ["rent_index", "one"])
+def test_scaling_wages(small_data: xr.Dataset, units: str) -> None:
+    """Scaling every wage by c: shares unchanged. Tradable unit costs are normalized and the
+    observed prices are held, so productivity scales by c, except in real estate with land in
+    fixed units (H = 1), where rents scale by c while the rent index does not and productivity
+    scales by c^(1/(1-beta)). With land in rent-index units, land scales by c instead."""
     c = 1.7
-    scaled = spatialocc.invert(small_data.assign(wage=small_data.wage * c))
+    small_model = spatialocc.invert(small_data, land_units=units)
+    scaled = spatialocc.invert(small_data.assign(wage=small_data.wage * c), land_units=units)
     for name in ("consumption_share", "value_added_share", "input_share", "land_share"):
         xr.testing.assert_allclose(scaled[name], small_model[name], rtol=1e-10)
     beta = small_model.land_share
-    factor = c ** (1 / (1 - beta))
+    factor = c ** (1 / (1 - beta)) if units == "one" else c
     xr.testing.assert_allclose(scaled.productivity, small_model.productivity * factor, rtol=1e-9)
     xr.testing.assert_allclose(scaled.amenity, small_model.amenity, rtol=1e-9)
-    xr.testing.assert_allclose(scaled.rent_rate, small_model.rent_rate * c, rtol=1e-10)
+    rent_factor, land_factor = (c, 1.0) if units == "one" else (1.0, c)
+    xr.testing.assert_allclose(scaled.rent_rate, small_model.rent_rate * rent_factor, rtol=1e-10)
+    xr.testing.assert_allclose(scaled.land, small_model.land * land_factor, rtol=1e-10)
     xr.testing.assert_allclose(scaled.unit_cost, small_model.unit_cost, rtol=1e-9)
 
 

@@ -279,6 +279,26 @@ def _updated(eco: Economy, st: State):
     return log_w, log_L[lives], rent * scale, st.price * scale, Y * scale
 
 
+class StatefulPolicy:
+    """A policy whose rule depends on unknowns solved jointly with the equilibrium.
+
+    ``values`` holds the unknowns (for example lump sums); the solver sets it before each
+    evaluation of the rule, and moves it toward ``target(state)`` by ``step`` (a fraction,
+    per component) at each iteration. Subclasses implement ``__call__`` (the rule) and
+    ``target``.
+    """
+
+    values: np.ndarray
+    step: np.ndarray | float = 1.0
+    scale: np.ndarray | float = 1.0  # typical size of values, for the convergence test
+
+    def __call__(self, state: PolicyInput) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def target(self, eco: Economy, st: State) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
 def solve_arrays(
     eco: Economy,
     wage0: np.ndarray,
@@ -292,7 +312,11 @@ def solve_arrays(
     max_iter: int = 5000,
     memory: int = 10,
 ) -> tuple[State, int, bool]:
-    """Find the equilibrium of one economy from a starting allocation."""
+    """Find the equilibrium of one economy from a starting allocation.
+
+    With a :class:`StatefulPolicy`, the policy's unknowns are appended to the iterated vector
+    and solved jointly (their convergence is measured relative to ``policy.scale``).
+    """
     lives = eco.lives
     producing = ((eco.lam_hat > 0) & lives[:, None, :]).any(axis=0)
     has_land = (eco.beta > 0).any(axis=0)
@@ -301,23 +325,8 @@ def solve_arrays(
     wage_step = WAGE_STEP / (1.0 + eco.theta * gamma_va)
     location_step = min(0.5, LOCATION_STEP / eco.nu)
     n_lives = int(lives.sum())
-
-    def G(z: np.ndarray) -> np.ndarray:
-        w, L, r, P, Y = layout.unpack(z)
-        st = evaluate(eco, w, L, r, P, Y, policy)
-        target = layout.pack_logs(*_updated(eco, st))
-        step = np.ones_like(z)
-        step[:n_lives] = wage_step
-        step[n_lives : 2 * n_lives] = location_step
-        return z + step * (target - z)
-
-    def error(z: np.ndarray, gz: np.ndarray) -> float:
-        # distance of the undamped update, in logs (relative precision everywhere)
-        step = np.ones_like(z)
-        step[:n_lives] = wage_step
-        step[n_lives : 2 * n_lives] = location_step
-        return float(np.max(np.abs(gz - z) / step))
-
+    stateful = isinstance(policy, StatefulPolicy)
+    n_extra = policy.values.size if stateful else 0
     output0 = np.where(producing, np.where(output0 > 0, output0, 1e-12 * eco.income), 0.0)
     z0 = layout.pack(
         np.where(lives, wage0, 1.0),
@@ -326,9 +335,34 @@ def solve_arrays(
         price0,
         output0,
     )
+    step = np.ones(z0.size + n_extra)
+    step[:n_lives] = wage_step
+    step[n_lives : 2 * n_lives] = location_step
+    scale = np.ones_like(step)
+    if stateful:
+        step[z0.size :] = policy.step
+        scale[z0.size :] = policy.scale
+        z0 = np.concatenate([z0, policy.values])
+
+    def split(z: np.ndarray):
+        if stateful:
+            policy.values = z[z.size - n_extra :]
+            return layout.unpack(z[: z.size - n_extra])
+        return layout.unpack(z)
+
+    def G(z: np.ndarray) -> np.ndarray:
+        st = evaluate(eco, *split(z), policy)
+        target = layout.pack_logs(*_updated(eco, st))
+        if stateful:
+            target = np.concatenate([target, policy.target(eco, st)])
+        return z + step * (target - z)
+
+    def error(z: np.ndarray, gz: np.ndarray) -> float:
+        # distance of the undamped update, in logs (relative precision everywhere)
+        return float(np.max(np.abs(gz - z) / (step * scale)))
+
     result = anderson(G, z0, tol=tol, max_iter=max_iter, memory=memory, error=error)
-    w, L, r, P, Y = layout.unpack(result.x)
-    st = evaluate(eco, w, L, r, P, Y, policy)
+    st = evaluate(eco, *split(result.x), policy)
     return st, result.iterations, result.converged
 
 

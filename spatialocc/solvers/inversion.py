@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import xarray as xr
@@ -87,6 +88,7 @@ def invert_arrays(
     tol: float = 1e-12,
     max_iter: int = 20_000,
     trade_shares: bool = False,
+    land_units: str = "rent_index",
 ) -> tuple[np.ndarray, ...]:
     """Invert one economy. Axes: w[k,n], L[k,j,n], P_obs[j,n], d[n,n'], t[j], gamma[j,n],
     gamma_io[j',j,n], alpha_in[j]. Returns the arrays of ``OUTPUTS`` in order (plus the trade
@@ -205,6 +207,13 @@ def invert_arrays(
             f"Check their employment and wages there, or their consumption share."
         )
     rent_income = g_re * Y[RE] * beta[RE]
+    if land_units == "rent_index":
+        # Land in units whose rent is the observed rent index: H = land income / P[RE,n].
+        has_land = rent_income > 0
+        land = np.where(has_land, rent_income / np.where(has_land, P_obs[RE], 1.0), 1.0)
+    else:
+        land = np.ones(N)
+    rent = rent_income / land
 
     # Incomes and tradable consumption shares (national demand = national supply).
     chi = b * Pi / L_k
@@ -260,7 +269,7 @@ def invert_arrays(
     # Step 6: productivity.
     producing = np.isfinite(x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_r_term = np.where(beta > 0, gamma_out * beta * np.log(rent_income)[None, :], 0.0)
+        log_r_term = np.where(beta > 0, gamma_out * beta * np.log(rent)[None, :], 0.0)
         log_inputs = np.einsum("ijn,in->jn", gamma_io_out, np.log(P))
         log_W = (np.log(np.where(producing, x, 1.0)) - log_r_term - log_inputs) / (
             (1.0 - beta) * gamma_out
@@ -295,8 +304,8 @@ def invert_arrays(
         beta,
         lam,
         A,
-        np.ones(N),
-        rent_income,
+        land,
+        rent,
         x,
         P,
         price_index,
@@ -345,10 +354,14 @@ INPUTS: tuple[str, ...] = (
 )
 
 
+LandUnits = Literal["rent_index", "one"]
+
+
 def invert(
     data: xr.Dataset,
     *,
     real_estate: str = REAL_ESTATE,
+    land_units: LandUnits = "rent_index",
     trade_shares: bool = False,
     tol: float = 1e-12,
     max_iter: int = 20_000,
@@ -367,7 +380,13 @@ def invert(
     ``value_added_share`` γ[j,n] of every other non-tradable (its ``input_share`` scaled so that
     its input composition stays the national one) **[choice]**.
 
-    Normalizations **[choices]**: land ``H[n] = 1``; tradable unit costs ``x[j,n]`` have an
+    Normalizations **[choices]**: land ``H[n]`` is measured in units whose rent equals the
+    observed real-estate price index, ``r[n] = P[RE,n]`` and ``H[n] = land income[n] / P[RE,n]``
+    (``land_units="rent_index"``, default), or ``H[n] = 1`` (``land_units="one"``, MODEL.md's
+    choice; then ``r[n]`` is land income in dollars and, with land shares near one,
+    real-estate productivity λ[k,RE,n] ∝ r^(-β/(1-β)) over- or underflows: a land share of
+    0.99 raises r to the power 99). The unit of land changes no allocation, only the level of
+    real-estate productivity; tradable unit costs ``x[j,n]`` have an
     employment-weighted geometric mean of 1 across producing cities in each industry;
     amenities ``A[k,n]`` have an employment-weighted geometric mean of 1 for each occupation.
     ``productivity`` λ[k,j,n] and ``amenity`` are 0 where nobody works; ``unit_cost`` is +inf
@@ -381,6 +400,8 @@ def invert(
         inverted independently, in parallel when the Dataset is dask-chunked along it.
     real_estate
         Label of the land-using non-tradable industry.
+    land_units
+        ``"rent_index"`` or ``"one"``; see the normalizations above.
     trade_shares
         Also return ``trade_share`` π[j,n,n'] (N²J values per batch element).
     tol, max_iter
@@ -447,10 +468,14 @@ def invert(
         city=data.indexes["city"].tolist(),
     )
 
+    if land_units not in ("rent_index", "one"):
+        raise ValueError(f"land_units must be 'rent_index' or 'one', got {land_units!r}")
+
     def kernel(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
         *model_arrays, tradable_flags = arrays
         return invert_arrays(
             *model_arrays,
+            land_units=land_units,
             tradable=tradable_flags,
             real_estate=re_index,
             labels=labels,

@@ -1,0 +1,344 @@
+"""The bundled US dataset (issue 6): rebuilt from the raw files, checked against them, and
+inverted.
+
+Tests that read the raw public files skip, with the reason, when ``../shared/data/raw`` (next
+to the repository) is absent; the tests of the bundled file need only the package.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from scipy import stats
+
+import spatialocc
+from spatialocc.datasets import build_us as bu
+from spatialocc.datasets.loaders import load
+
+RAW = Path(__file__).resolve().parents[1].parent / "shared/data/raw"
+needs_raw = pytest.mark.skipif(
+    not RAW.is_dir(),
+    reason=f"the raw public files are not available at {RAW} (see SOURCES.md there); "
+    f"only the tests of the bundled file run",
+)
+RE = "Real Estate"
+COMPOSITE = "Retail, Construction, and Utilities"
+
+
+@pytest.fixture(scope="module")
+def us() -> xr.Dataset:
+    return load("us")
+
+
+@pytest.fixture(scope="module")
+def model(us: xr.Dataset) -> xr.Dataset:
+    return spatialocc.invert(us)
+
+
+@pytest.fixture(scope="module")
+def built() -> xr.Dataset:
+    if not RAW.is_dir():
+        pytest.skip(f"the raw public files are not available at {RAW}")
+    return bu.build_us(RAW)
+
+
+def _population() -> pd.DataFrame:
+    pep = pd.read_csv(
+        RAW / "cbsa/PEP_2017_PEPANNRES_with_ann.csv",
+        skiprows=[1],
+        dtype={"GEO.id2": str},
+        encoding="latin-1",
+    )
+    return pep.set_index("GEO.id2")
+
+
+# -- the build -------------------------------------------------------------------------------
+
+
+@needs_raw
+def test_rebuild_equals_committed_file(built: xr.Dataset, tmp_path: Path) -> None:
+    """Rebuilding from the raw files gives the committed file back: same values, same
+    coordinates, same provenance attributes (only the package version may differ)."""
+    path = bu.write_us(built, tmp_path / "us.nc")
+    rebuilt = spatialocc.open_dataset(path)
+    committed = spatialocc.open_dataset(bu.PACKAGED_PATH)
+    for ds in (rebuilt, committed):
+        ds.attrs.pop("spatialocc_version", None)
+    xr.testing.assert_identical(rebuilt, committed)
+
+
+def test_missing_raw_file_names_it_and_its_source(tmp_path: Path) -> None:
+    with pytest.raises(bu.RawDataMissingError, match="does not exist"):
+        bu.build_us(tmp_path / "nowhere")
+    for key, spec in bu.RAW_FILES.items():
+        if key == "cbp":
+            continue
+        target = tmp_path / spec.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("")
+    spec = bu.RAW_FILES["cbp"]
+    with pytest.raises(FileNotFoundError) as info:
+        bu.build_us(tmp_path)
+    message = str(info.value)
+    assert isinstance(info.value, bu.RawDataMissingError)
+    assert spec.path in message and "census.gov" in message and "stops" in message
+
+
+@needs_raw
+def test_raw_file_with_another_layout_is_named(tmp_path: Path) -> None:
+    for spec in bu.RAW_FILES.values():
+        target = tmp_path / spec.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(RAW / spec.path)
+    broken = tmp_path / bu.RAW_FILES["gazetteer"].path
+    broken.unlink()
+    broken.write_text("GEOID\tNAME\n10180\tAbilene, TX Metro Area\n")
+    with pytest.raises(bu.RawDataFormatError, match=r"2015_Gaz_cbsa_national\.txt") as info:
+        bu.build_us(tmp_path)
+    assert isinstance(info.value, ValueError) and "census.gov" in str(info.value)
+
+
+def test_command_line_reports_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bu.main(["--raw", str(tmp_path), "--out", str(tmp_path / "us.nc")]) == 2
+    assert "2015_Gaz_cbsa_national.txt" in capsys.readouterr().err
+    assert not (tmp_path / "us.nc").exists()
+
+
+# -- against the raw files -------------------------------------------------------------------
+
+
+@needs_raw
+def test_cities_are_the_gazetteer_metros(us: xr.Dataset) -> None:
+    """382 metropolitan CBSAs of the 50 states and DC (July 2015 delineation), with the
+    Gazetteer's names and internal-point coordinates."""
+    gaz = pd.read_csv(
+        RAW / "cbsa/2015_Gaz_cbsa_national.txt", sep="\t", encoding="latin-1", dtype=str
+    )
+    gaz.columns = [c.strip() for c in gaz.columns]
+    gaz = gaz.set_index("GEOID")
+    text = (RAW / "cbsa/jul_2015_cbsa.csv").read_bytes().decode("latin-1").replace("\r", "\n")
+    delineation = pd.read_csv(io.StringIO(text), skiprows=2, dtype=str)
+    delineation = delineation.dropna(subset=["FIPS County Code"])
+    metro = delineation[
+        delineation["Metropolitan/Micropolitan Statistical Area"].str.startswith("Metro")
+        & (delineation["FIPS State Code"] != "72")
+    ]
+    assert sorted(metro["CBSA Code"].unique()) == us["city"].values.tolist()
+    assert us.sizes["city"] == 382
+    for code, name, lat, lon in zip(
+        us["city"].values, us["city_name"].values, us["lat"].values, us["lon"].values, strict=True
+    ):
+        row = gaz.loc[code]
+        assert row["NAME"] in (f"{name} Metro Area", f"{name} Micro Area")
+        assert lat == float(row["INTPTLAT"]) and lon == float(row["INTPTLONG"])
+        assert not name.endswith(", PR")
+    # Enid, OK became metropolitan in 2015; the 2015 Gazetteer (2013 delineation) lists it
+    # as micropolitan, with the same single county.
+    assert us["city_name"].sel(city="21420").item() == "Enid, OK"
+    d = us["distance"].values
+    assert np.allclose(np.diag(d), 20.0) and np.allclose(d, d.T)
+
+
+@needs_raw
+def test_employment_ranks_follow_population(us: xr.Dataset) -> None:
+    size = us["employment"].sel(year=2015).sum(("occupation", "industry")).to_series()
+    pop = _population()["respop72015"].astype(float).reindex(size.index)
+    rho = stats.spearmanr(size.values, pop.values).statistic
+    assert rho > 0.95, rho
+
+
+@needs_raw
+def test_national_employment_by_industry_is_cbp(us: xr.Dataset) -> None:
+    """With the 2015 scaling undone, national employment by industry is the CBP 2019 total of
+    the crosswalk's NAICS codes over the 382 CBSAs."""
+    import pyreadr
+
+    cbp = next(iter(pyreadr.read_r(str(RAW / "employment/cbp_cbsa_naics_emp.rda")).values()))
+    cbp = cbp[cbp["cbsa_code"].isin(us["city"].values.tolist())]
+    codes = bu.naics_codes_used(cbp)
+    # The crosswalk: 3-digit codes stand in for 2-digit sectors absent from the file.
+    assert codes["Transport"][:2] == ["481", "483"] and "493" in codes["Transport"]  # no rail
+    assert codes[COMPOSITE][:2] == ["22", "23"] and "441" in codes[COMPOSITE]
+    assert codes[RE] == ["531"] and codes["Wholesale"] == ["42"]
+    pop = _population()
+    scale = (pop["respop72015"].astype(float) / pop["respop72017"].astype(float)) ** 2
+    scale = xr.DataArray(scale.reindex(us["city"].values).values, dims="city")
+    emp2019 = (us["employment"].sel(year=2015).sum("occupation") / scale).sum("city")
+    for industry in us["industry"].values:
+        expected = cbp.loc[cbp["naics_code"].isin(codes[industry]), "EMP"].sum()
+        got = float(emp2019.sel(industry=industry))
+        assert got == pytest.approx(expected, rel=1e-10), industry
+
+
+@needs_raw
+def test_national_cnr_share_is_acs(us: xr.Dataset) -> None:
+    """By industry, the 2015 national CNR share is ACS B24050's (SOC 11-29 over all workers in
+    the industry's ACS lines); overall it differs from the ACS share only through the CBP
+    industry mix."""
+    data = pd.read_csv(RAW / "occupation/acs-acs1-2015-GROUP_B24050_DATA.csv")
+    legend = pd.read_csv(RAW / "occupation/acs-acs1-2015-GROUP_B24050_LEGEND.csv")
+    label = dict(zip(legend["LABEL"], legend["VARIABLE"], strict=True))
+    cnr_group = "Management, business, science, and arts occupations"
+
+    def value(path: str) -> float:
+        return float(data[label["Estimate!!Total" + path]].iloc[0])
+
+    top = {"Manufacturing", "Wholesale trade", "Retail trade", "Construction"}
+    parents = {
+        "Transportation and warehousing": "Transportation and warehousing, and utilities",
+        "Utilities": "Transportation and warehousing, and utilities",
+        "Information": None,
+        "Finance and insurance": "Finance and insurance, and real estate and rental and leasing",
+        "Real estate and rental and leasing": "Finance and insurance, and real estate and "
+        "rental and leasing",
+        "Educational services": "Educational services, and health care and social assistance",
+        "Health care and social assistance": "Educational services, and health care and "
+        "social assistance",
+        "Accommodation and food services": "Arts, entertainment, and recreation, and "
+        "accommodation and food services",
+        "Arts, entertainment, and recreation": "Arts, entertainment, and recreation, and "
+        "accommodation and food services",
+        "Agriculture, forestry, fishing and hunting": "Agriculture, forestry, fishing and "
+        "hunting, and mining",
+        "Mining, quarrying, and oil and gas extraction": "Agriculture, forestry, fishing and "
+        "hunting, and mining",
+        "Other services, except public administration": None,
+    }
+    for line in (
+        "Professional, scientific, and technical services",
+        "Management of companies and enterprises",
+        "Administrative and support and waste management services",
+    ):
+        parents[line] = (
+            "Professional, scientific, and management, and administrative and waste "
+            "management services"
+        )
+
+    def path(line: str) -> str:
+        parent = None if line in top else parents[line]
+        return f"!!{parent}!!{line}" if parent else f"!!{line}"
+
+    L = us["employment"].sel(year=2015).sum("city")
+    share = L.sel(occupation="CNR") / L.sum("occupation")
+    for cw in bu.CROSSWALK:
+        cnr = sum(value(f"!!{cnr_group}" + path(a)) for a in cw.acs)
+        total = sum(value(path(a)) for a in cw.acs)
+        assert float(share.sel(industry=cw.label)) == pytest.approx(cnr / total, rel=1e-12)
+    overall = float(L.sel(occupation="CNR").sum() / L.sum())
+    acs_private = (value(f"!!{cnr_group}") - value(f"!!{cnr_group}!!Public administration")) / (
+        value("") - value("!!Public administration")
+    )
+    assert abs(overall - acs_private) < 0.02, (overall, acs_private)
+
+
+@needs_raw
+def test_1980_city_sizes_follow_1980_population(us: xr.Dataset) -> None:
+    size80 = us["employment"].sel(year=1980).sum(("occupation", "industry"))
+    size15 = us["employment"].sel(year=2015).sum(("occupation", "industry"))
+    assert float(size80.sum()) == pytest.approx(float(size15.sum()) * 0.675, rel=0.1)
+    # New York was larger than Dallas-Fort Worth by far in 1980, much less so in 2015.
+    ratio80 = float(size80.sel(city="35620") / size80.sel(city="19100"))
+    ratio15 = float(size15.sel(city="35620") / size15.sel(city="19100"))
+    assert ratio80 > 1.5 * ratio15
+
+
+# -- the bundled file ------------------------------------------------------------------------
+
+
+def test_input_output_and_value_added_shares_sum_to_one(us: xr.Dataset) -> None:
+    total = us["value_added_share"] + us["input_share"].sum("input")
+    np.testing.assert_allclose(total.values, 1.0, rtol=0, atol=1e-12)
+    assert float(us["input_share"].min()) >= 0 and float(us["value_added_share"].min()) > 0
+    # The paper's convention: every industry buys from real estate (its reassigned surplus),
+    # and real estate's value added includes all of it.
+    assert float(us["input_share"].sel(input=RE).drop_sel(industry=RE).min()) > 0.05
+    assert float(us["value_added_share"].sel(industry=RE).min()) > 0.85
+
+
+def test_load_validates_and_parameters(us: xr.Dataset) -> None:
+    assert spatialocc.validate(us, kind="data") is us
+    assert us["year"].values.tolist() == [1980, 2015]
+    assert float(us["theta"]) == 10.0 and float(us["nu"]) == 2.02
+    assert float(us["epsilon"]) == 2.0
+    assert us["consumption_share"].sel(industry=RE).values.tolist() == [0.2, 0.2]
+    assert 0.1 < float(us["consumption_share"].sel(industry=COMPOSITE, year=2015)) < 0.2
+    assert "source" in us["trade_cost_elasticity"].attrs
+    assert us["land_grant_college"].dtype == bool
+    assert 30 < int(us["land_grant_college"].sum()) < 50
+    assert float(us["historical_population"].min()) > 0
+    assert "immigrant_enclave" not in us and "immigrant_enclave" in us.attrs["not_included"]
+
+
+def test_load_names() -> None:
+    assert load("synthetic", n_cities=4, n_industries=3).sizes["city"] == 4
+    with pytest.raises(ValueError, match="available datasets"):
+        load("europe")
+
+
+def test_every_variable_has_provenance(us: xr.Dataset) -> None:
+    for name, da in us.data_vars.items():
+        attrs = da.attrs
+        assert attrs.get("source"), name
+        assert attrs.get("observed") in ("true", "partial", "false"), name
+        assert ("imputation" in attrs) == (attrs["observed"] != "true"), name
+    for key in ("summary", "observed_variables", "imputed_variables", "years", "seed"):
+        assert key in us.attrs
+
+
+def test_inversion_of_both_years(model: xr.Dataset) -> None:
+    """``invert`` runs on both years without an inconsistency: calibrated shares in range,
+    trade inversion converged, every productivity outside real estate finite."""
+    assert bool(model["converged"].all())
+    alpha = model["consumption_share"]
+    np.testing.assert_allclose(alpha.sum("industry").values, 1.0, atol=1e-8)
+    assert float(alpha.where(model["tradable"]).min()) > 0
+    beta = model["land_share"].sel(industry=RE)
+    assert float(beta.min()) >= 0 and float(beta.max()) < 1
+    gamma = model["value_added_share"].sel(industry=COMPOSITE)
+    assert float(gamma.min()) > 0 and float(gamma.max()) < 0.95
+    others = model["productivity"].drop_sel(industry=RE)
+    assert bool(np.isfinite(others).all())
+    for name in ("amenity", "price", "price_index", "welfare", "gross_output"):
+        assert bool(np.isfinite(model[name]).all()), name
+
+
+def test_real_estate_productivity_is_finite(model: xr.Dataset) -> None:
+    """Land shares near one (about 0.99 here) would overflow real-estate productivity with
+    land in fixed units; land in rent-index units keeps it finite (see invert)."""
+    assert bool(np.isfinite(model["productivity"]).all())
+    assert bool((model["productivity"] >= 0).all())
+
+
+def test_stylized_facts_of_2015(model: xr.Dataset) -> None:
+    """The inverted 2015 economy shows the paper's section-2 facts: the CNR share and the CNR
+    wage premium rise with log size (correlations 0.57 and 0.4 in the paper), and the actual
+    CNR wage-bill share rises more than one-for-one with the industry-predicted share
+    (Figure 2); Table 1's CNR-share column and the premium's size slope are reproduced."""
+    y = model.sel(year=2015)
+    facts = bu.stylized_facts(y["wage"], y["employment"])
+    assert facts["corr_size_share"] == pytest.approx(0.57, abs=1e-6)
+    assert facts["corr_size_premium"] == pytest.approx(0.40, abs=1e-6)
+    assert facts["slope_share_on_size"] > 0 and facts["slope_premium_on_size"] > 0
+    assert facts["figure2_slope"] > 1.0
+    assert facts["table1_CNR_cnr_share"] == pytest.approx(1.499, abs=1e-9)
+    assert facts["table1_nonCNR_cnr_share"] == pytest.approx(0.993, abs=1e-9)
+    assert facts["table1_premium_cnr_share"] == pytest.approx(0.506, abs=1e-9)
+    assert facts["table1_premium_log_size"] == pytest.approx(0.022, abs=1e-9)
+    for occ in ("CNR", "nonCNR"):
+        assert facts[f"table1_{occ}_log_size"] > 0 and facts[f"table1_{occ}_log_cnr_ratio"] > 0
+    # Less occupational sorting in 1980 (the paper's Figure 18).
+    old = bu.stylized_facts(model["wage"].sel(year=1980), model["employment"].sel(year=1980))
+    share = model["employment"].sel(occupation="CNR").sum("industry") / model["employment"].sum(
+        ("occupation", "industry")
+    )
+    assert float(share.sel(year=1980).std()) < float(share.sel(year=2015).std())
+    assert old["corr_size_share"] > 0
+    assert not math.isnan(old["figure2_slope"])
