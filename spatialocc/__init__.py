@@ -31,7 +31,11 @@ from spatialocc.solvers import (
     check_equilibrium,
     counterfactuals,
     invert,
+    policy_summary,
+    policy_table,
     solve_equilibrium,
+    solve_optimal,
+    wedge,
     with_externalities,
 )
 
@@ -53,8 +57,12 @@ __all__ = [
     "datasets",
     "invert",
     "open_dataset",
+    "policy_summary",
+    "policy_table",
     "solve_equilibrium",
+    "solve_optimal",
     "to_netcdf",
     "validate",
+    "wedge",
     "with_externalities",
 ]

@@ -90,13 +90,14 @@ class YearTargets:
     cnr_sorting: float  # loading of occupation mix on the city's cognitive index
     wage_noncnr: float  # mean nonCNR wage, dollars of the year
     cnr_premium: float  # CNR / nonCNR wage ratio at the mean CNR share
-    premium_slope: float  # d log premium / d CNR share
+    premium_slope: float  # d log premium / d CNR share (Table 1: 0.506)
+    share_slope: float  # d log nonCNR wage / d CNR share (Table 1: 0.993 univariate)
     rent_gradient: float  # elasticity of the rent index to city size
     manufacturing_weight: float  # relative weight of manufacturing in consumption
 
 
-Y1980 = YearTargets(-0.45, -0.55, 0.15, 12_500.0, 1.55, 1.0, 0.20, 1.8)
-Y2015 = YearTargets(0.0, 0.0, 0.35, 38_000.0, 2.0, 2.0, 0.30, 1.0)
+Y1980 = YearTargets(-0.45, -0.55, 0.12, 12_500.0, 1.55, 0.25, 0.4, 0.20, 1.8)
+Y2015 = YearTargets(0.0, 0.0, 0.25, 38_000.0, 2.0, 0.5, 0.8, 0.30, 1.0)
 
 
 def _targets(year: int) -> YearTargets:
@@ -303,8 +304,9 @@ def synthetic(
             np.log(tg.wage_noncnr)
             + skill[:, None]
             * (np.log(tg.cnr_premium) + tg.premium_slope * (cnr_city - cnr_city.mean()))[None, :]
-            + 0.04 * (np.log(city_size) - np.log(city_size).mean())[None, :]
-            + 0.08 * rng.standard_normal((K, N))
+            + tg.share_slope * (cnr_city - cnr_city.mean())[None, :]
+            + 0.01 * (np.log(city_size) - np.log(city_size).mean())[None, :]
+            + 0.04 * rng.standard_normal((K, N))
         )
         # Match national labor compensation by industry to the input-output targets exactly,
         # so that calibrated consumption shares stay near their targets at any size.

@@ -9,6 +9,7 @@ from spatialocc.solvers.equilibrium import (
     with_externalities,
 )
 from spatialocc.solvers.inversion import ConvergenceWarning, invert
+from spatialocc.solvers.optimal import policy_summary, policy_table, solve_optimal, wedge
 
 __all__ = [
     "POLICIES",
@@ -17,6 +18,10 @@ __all__ = [
     "check_equilibrium",
     "counterfactuals",
     "invert",
+    "policy_summary",
+    "policy_table",
     "solve_equilibrium",
+    "solve_optimal",
+    "wedge",
     "with_externalities",
 ]

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: An accelerated step may raise the error by at most this factor before it is rejected.
+GROWTH = 1.0
+
 
 @dataclass(frozen=True)
 class FixedPointResult:
@@ -59,7 +62,7 @@ def anderson(
             x_new = gx - np.stack(dG, axis=1) @ coef
         g_new, err_new = evaluate(x_new)
         evaluations += 1
-        if x_new is not gx and not err_new <= 10 * err:
+        if x_new is not gx and not err_new <= GROWTH * err:
             dF.clear()
             dG.clear()
             x_new = gx

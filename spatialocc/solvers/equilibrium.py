@@ -338,15 +338,16 @@ def solve_arrays(
     step = np.ones(z0.size + n_extra)
     step[:n_lives] = wage_step
     step[n_lives : 2 * n_lives] = location_step
-    scale = np.ones_like(step)
+    # The policy's unknowns enter the iterated vector divided by their typical size, so that
+    # every component is a relative quantity (Anderson's least squares mixes them).
+    scale = policy.scale if stateful else 1.0
     if stateful:
         step[z0.size :] = policy.step
-        scale[z0.size :] = policy.scale
-        z0 = np.concatenate([z0, policy.values])
+        z0 = np.concatenate([z0, policy.values / scale])
 
     def split(z: np.ndarray):
         if stateful:
-            policy.values = z[z.size - n_extra :]
+            policy.values = z[z.size - n_extra :] * scale
             return layout.unpack(z[: z.size - n_extra])
         return layout.unpack(z)
 
@@ -354,12 +355,12 @@ def solve_arrays(
         st = evaluate(eco, *split(z), policy)
         target = layout.pack_logs(*_updated(eco, st))
         if stateful:
-            target = np.concatenate([target, policy.target(eco, st)])
+            target = np.concatenate([target, policy.target(eco, st) / scale])
         return z + step * (target - z)
 
     def error(z: np.ndarray, gz: np.ndarray) -> float:
         # distance of the undamped update, in logs (relative precision everywhere)
-        return float(np.max(np.abs(gz - z) / (step * scale)))
+        return float(np.max(np.abs(gz - z) / step))
 
     result = anderson(G, z0, tol=tol, max_iter=max_iter, memory=memory, error=error)
     st = evaluate(eco, *split(result.x), policy)
