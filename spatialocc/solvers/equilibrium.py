@@ -793,8 +793,54 @@ def solve_equilibrium(
             start["employment"] = (
                 model["employment"] / model["employment"].sum("industry") * initial["employment"]
             ).fillna(0.0)
-    inputs = {**economy, **start}
-    core = {**ECONOMY_INPUTS, **START_INPUTS}
+    memory = METHODS[method]
+
+    def solve_one(eco: Economy, arr: Mapping[str, np.ndarray], start: tuple):
+        st, iterations, converged = solve_arrays(
+            eco, *start, policy=rule, tol=tol, max_iter=max_iter, memory=memory
+        )
+        return st, iterations, converged, rule, {}
+
+    return run_solver(
+        model,
+        economy,
+        start,
+        solve_one,
+        attrs={
+            "solver": f"spatialocc.solve_equilibrium (method={method})",
+            "solver_tolerance": tol,
+            "policy": getattr(rule, "__name__", repr(rule)),
+        },
+    )
+
+
+#: Signature of the per-economy solve that :func:`run_solver` maps over batch dimensions:
+#: (economy, input arrays, (w, L[k,n], r, P, Y) start) ->
+#: (state, iterations, converged, rule in force, extra named outputs or a function of the
+#: returned allocation that gives them).
+SolveOne = Callable[
+    [Economy, Mapping[str, np.ndarray], tuple],
+    tuple[State, int, bool, PolicyRule, dict[str, np.ndarray]],
+]
+
+
+def run_solver(
+    model: xr.Dataset,
+    economy: dict[str, xr.DataArray],
+    start: dict[str, xr.DataArray],
+    solve_one: SolveOne,
+    *,
+    extra_inputs: Mapping[str, tuple[xr.DataArray, tuple[str, ...]]] | None = None,
+    extra_outputs: Mapping[str, tuple[str, ...]] | None = None,
+    attrs: Mapping[str, object] | None = None,
+) -> xr.Dataset:
+    """The xarray layer shared by the solvers: map ``solve_one`` over batch dimensions
+    (in parallel when dask-chunked), recompute every residual at the returned allocation, and
+    assemble the solution Dataset (the model with the equilibrium variables replaced)."""
+    extra_inputs = dict(extra_inputs or {})
+    extra_outputs = dict(extra_outputs or {})
+    inputs = {**economy, **start, **{n: da for n, (da, _) in extra_inputs.items()}}
+    core = {**ECONOMY_INPUTS, **START_INPUTS, **{n: d for n, (_, d) in extra_inputs.items()}}
     for name, da in inputs.items():
         chunked = [d for d, c in (da.chunksizes or {}).items() if d in CORE_DIMS and len(c) > 1]
         if chunked:
@@ -804,38 +850,32 @@ def solve_equilibrium(
                 f"dimensions: model.chunk({{{spec}}})."
             )
     names = list(inputs)
-    tradable = model["tradable"].reset_coords(drop=True).astype(bool)
-    memory = METHODS[method]
+    outputs = {**SOLUTION, **extra_outputs}
+    allocation = list(SOLUTION)[:13]
 
     def kernel(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
         *values, flags = arrays
         arr = dict(zip(names, values, strict=True))
         eco = _economy(arr, flags)
-        wage0 = arr["wage"]
         emp0 = arr["employment"]
         residents0 = emp0.sum(axis=1)
-        rent0, price0, output0 = initial_guess(eco, wage0, residents0, emp0)
-        st, iterations, converged = solve_arrays(
-            eco,
-            wage0,
-            residents0,
-            rent0,
-            price0,
-            output0,
-            policy=rule,
-            tol=tol,
-            max_iter=max_iter,
-            memory=memory,
+        guess = initial_guess(eco, arr["wage"], residents0, emp0)
+        st, iterations, converged, rule, extras = solve_one(
+            eco, arr, (arr["wage"], residents0, *guess)
         )
         if not converged:
             warnings.warn(
-                f"the equilibrium solver did not converge in {iterations} iterations "
-                f"(tolerance {tol:g}); the result is flagged converged=False",
+                f"the solver did not converge in {iterations} iterations; the result is "
+                f"flagged converged=False",
                 ConvergenceWarning,
                 stacklevel=2,
             )
         sol = _solution_arrays(eco, st, rule)
-        rule_e = None if policy is None else st.consumption
+        residents = sol["employment"].sum(axis=1)
+        chi = _chi(eco, sol["wage"], residents, sol["rent_rate"])
+        rule_e = _closed_rule(
+            rule, eco, sol["wage"], residents, chi, sol["price_index"], sol["productivity"]
+        )
         res = equilibrium_residuals(
             eco,
             wage=sol["wage"],
@@ -851,37 +891,35 @@ def solve_equilibrium(
             welfare=sol["welfare"],
             consumption_rule=rule_e,
         )
-        out = [*(sol[n] for n in list(SOLUTION)[:13])]
+        out = [sol[n] for n in allocation]
         out += [np.asarray(converged), np.asarray(iterations)]
         out += [np.asarray(res[c]) for c in CONDITIONS]
+        if callable(extras):  # extras computed from the returned allocation
+            extras = extras(sol)
+        out += [extras[n] for n in extra_outputs]
         return tuple(out)
 
     results = xr.apply_ufunc(
         kernel,
         *inputs.values(),
-        tradable,
+        model["tradable"].reset_coords(drop=True).astype(bool),
         input_core_dims=[[d for d in core[n] if d in inputs[n].dims] for n in names]
         + [["industry"]],
-        output_core_dims=list(SOLUTION.values()),
+        output_core_dims=list(outputs.values()),
         vectorize=True,
         dask="parallelized",
         output_dtypes=[
-            bool if n == "converged" else int if n == "iterations" else float for n in SOLUTION
+            bool if n == "converged" else int if n == "iterations" else float for n in outputs
         ],
         keep_attrs="drop",
     )
     solution = model.copy()
     if "productivity_exogenous" not in model:
         solution["productivity_exogenous"] = economy["productivity_exogenous"]
-    for name, array in zip(SOLUTION, results, strict=True):
-        solution[name] = array.transpose(..., *SOLUTION[name])
+    for name, array in zip(outputs, results, strict=True):
+        solution[name] = array.transpose(..., *outputs[name])
     solution = annotate(solution)
-    solution.attrs = {
-        **model.attrs,
-        "solver": f"spatialocc.solve_equilibrium (method={method})",
-        "solver_tolerance": tol,
-        "policy": getattr(rule, "__name__", repr(rule)),
-    }
+    solution.attrs = {**model.attrs, **(attrs or {})}
     return solution
 
 

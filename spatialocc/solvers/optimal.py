@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from typing import Literal
 
@@ -12,7 +11,6 @@ import xarray as xr
 from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.schema import annotate
 from spatialocc.solvers import equilibrium as eq
-from spatialocc.solvers.inversion import ConvergenceWarning
 
 Weights = Literal["equal_gains"] | Mapping[str, float]
 
@@ -194,8 +192,9 @@ def solve_optimal(
     point solved jointly with the equilibrium). The lump sums R[k] balance the budget,
     ``sum (e - w - χ) L = 0``, and deliver equal proportional welfare gains
     ``v[k]/v_ref[k]`` for every occupation relative to ``reference`` (default: the
-    decentralized equilibrium of ``model``; for an inverted model, the data allocation). With ``weights`` a mapping from
-    occupation to Pareto weight φ[k], the lump sums are instead those of a planner maximizing
+    decentralized equilibrium of ``model``; for an inverted model, the data allocation). With
+    ``weights`` a mapping from occupation to Pareto weight φ[k], the lump sums are instead
+    those of a planner maximizing
     ``sum φ[k] log v[k]`` **[choice: with multiplicative Fréchet amenities v is homogeneous of
     degree one in consumption, so a planner linear in v with fixed weights picks a corner]**.
 
@@ -260,82 +259,37 @@ def solve_optimal(
 def _solve_with_rule(model, reference_welfare, make_rule, *, tol, max_iter) -> xr.Dataset:
     economy = eq.economy_inputs(model)
     start = {"wage": model["wage"], "employment": model["employment"]}
-    inputs = {**economy, **start, "reference_welfare": reference_welfare}
-    core = {**eq.ECONOMY_INPUTS, **eq.START_INPUTS, "reference_welfare": ("occupation",)}
-    names = list(inputs)
-    outputs = {**eq.SOLUTION, **OPTIMUM_EXTRA}
 
-    def kernel(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-        *values, flags = arrays
-        arr = dict(zip(names, values, strict=True))
-        eco = eq._economy(arr, flags)
+    def solve_one(eco: eq.Economy, arr, start_values):
         rule = make_rule(eco, arr["reference_welfare"])
-        emp0 = arr["employment"]
-        residents0 = emp0.sum(axis=1)
-        rent0, price0, output0 = eq.initial_guess(eco, arr["wage"], residents0, emp0)
-        st, iterations, converged = _continuation(
-            eco, rule, (arr["wage"], residents0, rent0, price0, output0), tol, max_iter
-        )
-        if not converged:
-            warnings.warn(
-                f"the optimal-policy solver did not converge in {iterations} iterations",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-        sol = eq._solution_arrays(eco, st, rule)
-        res = eq.equilibrium_residuals(
-            eco,
-            wage=sol["wage"],
-            employment=sol["employment"],
-            productivity=sol["productivity"],
-            unit_cost=sol["unit_cost"],
-            price=sol["price"],
-            gross_output=sol["gross_output"],
-            expenditure=sol["expenditure"],
-            rent=sol["rent_rate"],
-            consumption=sol["consumption"],
-            price_index=sol["price_index"],
-            welfare=sol["welfare"],
-            consumption_rule=_rule_at(rule, eco, sol),
-        )
-        out = [sol[n] for n in list(eq.SOLUTION)[:13]]
-        out += [np.asarray(converged), np.asarray(iterations)]
-        out += [np.asarray(res[c]) for c in eq.CONDITIONS]
-        residents = sol["employment"].sum(axis=1)
-        out += [
-            wedge_arrays(sol["wage"], residents, eco.tau_share, eco.tau_size),
-            rule.last["lump_sum"],
-            implied_pareto_weights(sol["consumption"], residents),
-        ]
-        return tuple(out)
+        st, iterations, converged = _continuation(eco, rule, start_values, tol, max_iter)
+        lump_sum = rule.last["lump_sum"]
 
-    results = xr.apply_ufunc(
-        kernel,
-        *inputs.values(),
-        model["tradable"].reset_coords(drop=True).astype(bool),
-        input_core_dims=[[d for d in core[n] if d in inputs[n].dims] for n in names]
-        + [["industry"]],
-        output_core_dims=list(outputs.values()),
-        vectorize=True,
-        dask="parallelized",
-        output_dtypes=[
-            bool if n == "converged" else int if n == "iterations" else float for n in outputs
-        ],
-        keep_attrs="drop",
+        def extras(sol: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            residents = sol["employment"].sum(axis=1)
+            return {
+                "wedge": wedge_arrays(sol["wage"], residents, eco.tau_share, eco.tau_size),
+                "lump_sum": lump_sum,
+                "pareto_weight": implied_pareto_weights(sol["consumption"], residents),
+            }
+
+        return st, iterations, converged, rule, extras
+
+    optimum = eq.run_solver(
+        model,
+        economy,
+        start,
+        solve_one,
+        extra_inputs={"reference_welfare": (reference_welfare, ("occupation",))},
+        extra_outputs=OPTIMUM_EXTRA,
+        attrs={"solver": "spatialocc.solve_optimal (Proposition 1)", "solver_tolerance": tol},
     )
-    optimum = model.copy()
-    if "productivity_exogenous" not in model:
-        optimum["productivity_exogenous"] = economy["productivity_exogenous"]
-    for name, array in zip(outputs, results, strict=True):
-        optimum[name] = array.transpose(..., *outputs[name])
     optimum["transfer"] = (
         optimum["consumption"] - optimum["wage"] - optimum["land_income_per_worker"]
     )
     optimum["labor_tax"] = (1.0 / (1.0 + optimum["nu"])) * xr.ones_like(optimum["lump_sum"])
     optimum["welfare_gain"] = optimum["welfare"] / reference_welfare
-    optimum = annotate(optimum)
-    optimum.attrs = {**model.attrs, "solver": "spatialocc.solve_optimal (Proposition 1)"}
-    return optimum
+    return annotate(optimum)
 
 
 def _continuation(eco, rule, start, tol, max_iter):
@@ -374,18 +328,6 @@ def _continuation(eco, rule, start, tol, max_iter):
                 rule.values = values
                 final = candidate if candidate is not None else st
                 return final, total, False
-
-
-def _rule_at(rule: OptimalRule, eco: eq.Economy, sol: dict[str, np.ndarray]) -> np.ndarray:
-    """The optimal rule's consumption recomputed from the returned allocation."""
-    residents = sol["employment"].sum(axis=1)
-    chi = eq._chi(eco, sol["wage"], residents, sol["rent_rate"])
-    state = eq.PolicyInput(
-        sol["wage"], residents, chi, sol["price_index"], sol["productivity"],
-        eco.tau_share, eco.tau_size,
-    )  # fmt: skip
-    e, _, _ = rule.schedule(state)
-    return e
 
 
 # -- summary statistics ------------------------------------------------------------------------
