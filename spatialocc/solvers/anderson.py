@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 #: An accelerated step may raise the error by at most this factor before it is rejected.
-GROWTH = 1.0
+GROWTH = 10.0
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,13 @@ def anderson(
     max_iter: int,
     memory: int = 8,
     error: Callable[[np.ndarray, np.ndarray], float] | None = None,
+    growth: float = GROWTH,
 ) -> FixedPointResult:
     """Solve ``x = G(x)`` by Anderson acceleration.
 
     ``error(x, G(x))`` measures the distance to the fixed point (default: the largest absolute
     component of ``G(x) - x``); iteration stops once it is at most ``tol``. An accelerated
-    step whose image is not finite, or whose error exceeds ten times the current one, is
+    step whose image is not finite, or whose error exceeds ``growth`` times the current one, is
     replaced by the plain step ``G(x)`` and the history is dropped (safeguarding), so the
     method never does worse than a restart of the plain iteration. ``memory=0`` is the plain
     iteration. ``iterations`` counts evaluations of ``G``.
@@ -62,7 +63,7 @@ def anderson(
             x_new = gx - np.stack(dG, axis=1) @ coef
         g_new, err_new = evaluate(x_new)
         evaluations += 1
-        if x_new is not gx and not err_new <= GROWTH * err:
+        if x_new is not gx and not err_new <= growth * err:
             dF.clear()
             dG.clear()
             x_new = gx

@@ -311,6 +311,7 @@ def solve_arrays(
     tol: float = 1e-10,
     max_iter: int = 5000,
     memory: int = 10,
+    growth: float = 10.0,
 ) -> tuple[State, int, bool]:
     """Find the equilibrium of one economy from a starting allocation.
 
@@ -362,7 +363,7 @@ def solve_arrays(
         # distance of the undamped update, in logs (relative precision everywhere)
         return float(np.max(np.abs(gz - z) / step))
 
-    result = anderson(G, z0, tol=tol, max_iter=max_iter, memory=memory, error=error)
+    result = anderson(G, z0, tol=tol, max_iter=max_iter, memory=memory, error=error, growth=growth)
     st = evaluate(eco, *split(result.x), policy)
     return st, result.iterations, result.converged
 

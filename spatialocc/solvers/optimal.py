@@ -183,7 +183,7 @@ def solve_optimal(
     reference: xr.Dataset | None = None,
     amenities: Literal["multiplicative"] = "multiplicative",
     tol: float = 1e-10,
-    max_iter: int = 5000,
+    max_iter: int = 20_000,
 ) -> xr.Dataset:
     """The optimal spatial allocation (Proposition 1) as an equilibrium under the optimal rule.
 
@@ -292,26 +292,39 @@ def _solve_with_rule(model, reference_welfare, make_rule, *, tol, max_iter) -> x
     return annotate(optimum)
 
 
+#: Safeguards tried in turn on a stage that fails: how much an accelerated step may raise the
+#: fixed-point error before it is rejected (see spatialocc.solvers.anderson).
+GROWTH_SCHEDULE = (10.0, 1.0)
+STAGE_BUDGET = 2000
+
+
 def _continuation(eco, rule, start, tol, max_iter):
     """Solve under the optimal rule by continuation from the decentralized equilibrium.
 
     The rule's strength (labor tax and wedge) rises from 0 to 1; each stage starts from the
-    previous stage's solution, and a stage that fails halves the step. Strong externalities
-    make the location map expansive far from the solution, so a direct solve from the data
-    allocation can diverge where every stage of the path converges.
+    previous stage's solution. A stage that fails is retried with the other Anderson
+    safeguard, then with half the step. Strong externalities make the location map expansive
+    far from the solution, so a direct solve from the data allocation can diverge where every
+    stage of the path converges.
     """
     total = 0
-    strength, step = 0.0, 0.25
+    strength, step = 0.0, 0.5
     values = rule.values.copy()
     st = None
+    attempt = 0
     while True:
         target = min(1.0, strength + step) if st is not None else 0.0
         rule.strength = target
         rule.values = values.copy()
-        budget = max(max_iter - total, 1)
+        budget = max(min(max_iter - total, STAGE_BUDGET), 1)
         try:
             candidate, iterations, converged = eq.solve_arrays(
-                eco, *start, policy=rule, tol=tol, max_iter=budget
+                eco,
+                *start,
+                policy=rule,
+                tol=tol,
+                max_iter=budget,
+                growth=GROWTH_SCHEDULE[attempt % len(GROWTH_SCHEDULE)],
             )
         except FloatingPointError:
             candidate, iterations, converged = None, 1, False
@@ -319,15 +332,18 @@ def _continuation(eco, rule, start, tol, max_iter):
         if converged:
             st, strength, values = candidate, target, rule.values.copy()
             start = (st.wage, st.residents, st.rent, st.price, st.gross_output)
+            attempt = 0
             if strength >= 1.0:
                 return st, total, True
             step = min(2 * step, 1.0 - strength)
-        else:
+            continue
+        attempt += 1
+        if attempt % len(GROWTH_SCHEDULE) == 0:
             step /= 2
-            if st is None or step < 1e-3 or total >= max_iter:
-                rule.values = values
-                final = candidate if candidate is not None else st
-                return final, total, False
+        if st is None or step < 1e-3 or total >= max_iter:
+            rule.values = values
+            final = candidate if candidate is not None else st
+            return final, total, False
 
 
 # -- summary statistics ------------------------------------------------------------------------
