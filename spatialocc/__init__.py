@@ -10,7 +10,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from spatialocc import datasets
+from spatialocc import datasets, estimate
 from spatialocc.dims import (
     CoordinateMismatchError,
     DimensionError,
@@ -55,6 +55,7 @@ __all__ = [
     "check_equilibrium",
     "counterfactuals",
     "datasets",
+    "estimate",
     "invert",
     "open_dataset",
     "policy_summary",

@@ -1,0 +1,675 @@
+"""Linear IV estimators on partialled data: numpy kernels (STYLE.md point 1).
+
+Every function here takes plain arrays from which the fixed effects and exogenous controls
+have already been partialled out (Frisch-Waugh-Lovell) and which have already been multiplied
+by the square root of the regression weights: ``y`` (n,), ``X`` (n, p) endogenous regressors,
+``Z`` (n, q) excluded instruments. What the partialling removed is carried by ``absorbed``,
+the number of parameters it stands for, so that small-sample corrections count them.
+
+Conventions (checked against linearmodels 7.1 in ``tests/test_estimate.py``):
+
+* Cluster-robust covariances combine one or several cluster dimensions by inclusion-exclusion
+  (Cameron, Gelbach and Miller 2011): with two, ``V = V_a + V_b - V_{a∩b}``. With
+  ``small_sample=True`` each term is multiplied by ``G/(G-1) (n-1)/(n-k)`` with its own
+  number of clusters ``G`` (``k`` counts the regressors and ``absorbed``); without clusters
+  the heteroskedasticity-robust covariance is multiplied by ``n/(n-k)``.
+* 2SLS, LIML and OLS are k-class estimators; their sandwich uses the bread
+  ``X'(I - κ M_Z)X`` and scores ``(P_Z X)_i e_i``.
+* Two-step GMM starts from 2SLS; CUE minimizes ``n ḡ(β)' S(β)^{-1} ḡ(β)``. Their weight
+  matrices never carry small-sample factors (a common factor does not move the estimates);
+  their covariance is the GMM sandwich with ``S`` at the final residuals, which does.
+* A multiway combination need not be positive definite; when one is not, its intersection
+  terms are dropped (``V_a + V_b``, positive semi-definite and asymptotically equivalent,
+  MacKinnon, Nielsen and Webb 2021) and the fit records :data:`DROPPED_INTERSECTIONS`
+  **[choice]**. The comparisons with linearmodels use data where this does not happen.
+* The Kleibergen-Paap rk Wald F and the Sanderson-Windmeijer F are scaled as Stata's
+  ``ivreg2`` does: ``W/(n-1) (n-q-c)/q (M-1)/M`` under clustering (``M`` the smallest number
+  of clusters), ``W/n (n-q-c)/q`` otherwise, with ``c = absorbed``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from spatialocc.estimate import iv
+>>> rng = np.random.default_rng(0)
+>>> n, city = 400, rng.integers(0, 40, 400)
+>>> Z = rng.standard_normal((n, 3))
+>>> u = rng.standard_normal(n) + rng.standard_normal(40)[city]
+>>> X = Z @ [[1.0, 0.2], [0.3, -0.8], [0.2, 0.4]] + 0.5 * u[:, None] + rng.standard_normal((n, 2))
+>>> y = X @ [1.0, 0.5] + u
+>>> clusters = iv.make_clusters([city])
+>>> fits = {m: iv.ESTIMATORS[m](y, X, Z, clusters) for m in ("2sls", "liml", "cue")}
+>>> close = [np.abs(f.params - [1.0, 0.5]) < 3 * np.sqrt(np.diag(f.cov)) for f in fits.values()]
+>>> bool(np.all(close))
+True
+>>> bool(iv.kleibergen_paap_f(X, Z, clusters, absorbed=0) > 10)
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+import scipy.sparse
+import scipy.special
+
+Method = Literal["ols", "2sls", "liml", "gmm", "cue"]
+METHOD_NAMES: dict[str, str] = {
+    "ols": "OLS",
+    "2sls": "2SLS",
+    "liml": "LIML",
+    "gmm": "two-step GMM",
+    "cue": "GMM-CUE",
+}
+
+
+# -- clusters ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterTerm:
+    """One term of the inclusion-exclusion sum: the clusters of an intersection of cluster
+    dimensions, the sign of the term, and the sparse (G x n) group-membership matrix."""
+
+    sign: int
+    n_groups: int
+    members: scipy.sparse.csr_matrix
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Sums of ``values`` (n, ...) within each cluster: (G, ...)."""
+        flat = values.reshape(values.shape[0], -1)
+        return np.asarray(self.members @ flat).reshape((self.n_groups, *values.shape[1:]))
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Cluster structure of a sample: ``terms`` is empty for heteroskedasticity-robust
+    (observation-level) inference."""
+
+    terms: tuple[ClusterTerm, ...]
+    n_clusters: tuple[int, ...]
+
+    @property
+    def clustered(self) -> bool:
+        return bool(self.terms)
+
+    @property
+    def min_clusters(self) -> int:
+        return min(self.n_clusters)
+
+
+def make_clusters(codes: Sequence[np.ndarray]) -> Clusters:
+    """Cluster terms for one or several cluster dimensions given as integer codes (n,).
+
+    With ``d`` dimensions there are ``2**d - 1`` terms: each nonempty subset of dimensions
+    contributes the clusters of its intersection with sign ``(-1)**(|subset| + 1)``.
+    """
+    codes = [np.asarray(c) for c in codes]
+    if not codes:
+        return Clusters((), ())
+    n = codes[0].shape[0]
+    terms = []
+    for size in range(1, len(codes) + 1):
+        for subset in itertools.combinations(range(len(codes)), size):
+            if size == 1:
+                group = pd.factorize(codes[subset[0]])[0]
+            else:
+                frame = pd.DataFrame({i: codes[i] for i in subset})
+                group = frame.groupby(list(subset), sort=False).ngroup().to_numpy()
+            n_groups = int(group.max()) + 1
+            members = scipy.sparse.csr_matrix(
+                (np.ones(n), (group, np.arange(n))), shape=(n_groups, n)
+            )
+            terms.append(ClusterTerm((-1) ** (size + 1), n_groups, members))
+    n_clusters = tuple(t.n_groups for t in terms[: len(codes)])
+    return Clusters(tuple(terms), n_clusters)
+
+
+def score_covariance(
+    scores: np.ndarray,
+    clusters: Clusters,
+    *,
+    center: bool = False,
+    small_sample: bool = False,
+    n_params: int = 0,
+    intersections: bool = True,
+) -> np.ndarray:
+    """Covariance of the scores: ``(1/n) Σ_terms sign c Σ_g h_g h_g'`` with cluster sums
+    ``h_g`` (or observation scores without clusters); ``c`` is the small-sample factor.
+    ``intersections=False`` keeps only the one-dimension terms (``V_a + V_b``)."""
+    n = scores.shape[0]
+    if center:
+        scores = scores - scores.mean(axis=0)
+    if not clusters.clustered:
+        factor = n / (n - n_params) if small_sample else 1.0
+        return factor * (scores.T @ scores) / n
+    total = np.zeros((scores.shape[1], scores.shape[1]))
+    for term in clusters.terms if intersections else clusters.terms[: len(clusters.n_clusters)]:
+        h = term.sums(scores)
+        factor = 1.0
+        if small_sample:
+            G = term.n_groups
+            factor = G / (G - 1) * (n - 1) / (n - n_params)
+        total += term.sign * factor * (h.T @ h)
+    return total / n
+
+
+#: Note attached to results whose multiway covariance fell back to the one-way terms.
+DROPPED_INTERSECTIONS = (
+    "the multiway cluster-robust covariance V_a + V_b - V_(a∩b) was not positive definite; "
+    "the intersection terms were dropped (V_a + V_b, asymptotically equivalent and positive "
+    "semi-definite; MacKinnon, Nielsen and Webb 2021)"
+)
+
+
+def is_positive_definite(S: np.ndarray, rtol: float = 1e-12) -> bool:
+    values = np.linalg.eigvalsh((S + S.T) / 2)
+    return bool(values.max() > 0 and values.min() > rtol * values.max())
+
+
+def robust_score_covariance(
+    scores: np.ndarray, clusters: Clusters, notes: set[str] | None = None, **options
+) -> np.ndarray:
+    """:func:`score_covariance`, falling back to the one-dimension terms when a multiway
+    combination is not positive definite (recorded in ``notes``)."""
+    S = score_covariance(scores, clusters, **options)
+    if len(clusters.n_clusters) > 1 and not is_positive_definite(S):
+        if notes is not None:
+            notes.add(DROPPED_INTERSECTIONS)
+        return score_covariance(scores, clusters, intersections=False, **options)
+    return S
+
+
+# -- estimators --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IVFit:
+    """Estimates of one regression: coefficients, covariance, residuals and GMM details.
+
+    ``notes`` records fallbacks taken on the way (e.g. :data:`DROPPED_INTERSECTIONS`)."""
+
+    method: str
+    params: np.ndarray
+    cov: np.ndarray
+    resid: np.ndarray
+    kappa: float = 1.0
+    j_stat: float = np.nan
+    j_df: int = 0
+    converged: bool = True
+    iterations: int = 0
+    notes: tuple[str, ...] = ()
+
+
+def _project(Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """P_Z A by least squares (no explicit inverse)."""
+    coef = np.linalg.lstsq(Z, A, rcond=None)[0]
+    return Z @ coef
+
+
+def liml_kappa(y: np.ndarray, X: np.ndarray, Z: np.ndarray) -> float:
+    """Smallest root κ of ``det(W'W - κ W'M_Z W) = 0`` with ``W = [y X]``."""
+    W = np.column_stack([y, X])
+    W_res = W - _project(Z, W)
+    roots = scipy.linalg.eigh(W.T @ W, W_res.T @ W_res, eigvals_only=True)
+    return float(roots.min())
+
+
+def kclass_params(y: np.ndarray, X: np.ndarray, Z: np.ndarray, kappa: float) -> np.ndarray:
+    """k-class coefficients ``(X'(I - κ M_Z)X)^{-1} X'(I - κ M_Z)y`` (κ = 1: 2SLS)."""
+    Xhat = _project(Z, X)
+    A = (1 - kappa) * (X.T @ X) + kappa * (X.T @ Xhat)
+    b = (1 - kappa) * (X.T @ y) + kappa * (Xhat.T @ y)
+    return np.linalg.solve(A, b)
+
+
+def _kclass_fit(
+    y: np.ndarray,
+    X: np.ndarray,
+    Z: np.ndarray,
+    kappa: float,
+    clusters: Clusters,
+    *,
+    method: str,
+    small_sample: bool,
+    absorbed: int,
+    center: bool,
+    overid: bool,
+) -> IVFit:
+    n, p = X.shape
+    Xhat = _project(Z, X)
+    # X'(I - κ M_Z) = (1-κ) X' + κ X' P_Z
+    A = (1 - kappa) * (X.T @ X) + kappa * (X.T @ Xhat)
+    b = (1 - kappa) * (X.T @ y) + kappa * (Xhat.T @ y)
+    params = np.linalg.solve(A, b)
+    resid = y - X @ params
+    notes: set[str] = set()
+    S = robust_score_covariance(
+        Xhat * resid[:, None], clusters, notes, small_sample=small_sample, n_params=p + absorbed
+    )
+    bread = np.linalg.inv(A / n)
+    cov = bread @ S @ bread / n
+    j, df = (
+        hansen_j(y, X, Z, resid, clusters, center=center, notes=notes)
+        if overid
+        else (
+            np.nan,
+            0,
+        )
+    )
+    return IVFit(
+        method,
+        params,
+        (cov + cov.T) / 2,
+        resid,
+        kappa=kappa,
+        j_stat=j,
+        j_df=df,
+        notes=tuple(sorted(notes)),
+    )
+
+
+def fit_ols(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -> IVFit:
+    """Ordinary least squares of ``y`` on ``X`` (``Z`` is ignored)."""
+    return _kclass_fit(
+        y,
+        X,
+        X,
+        1.0,
+        clusters,
+        method="ols",
+        small_sample=small_sample,
+        absorbed=absorbed,
+        center=center,
+        overid=False,
+    )
+
+
+def fit_2sls(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -> IVFit:
+    """Two-stage least squares; Hansen's J as :func:`hansen_j`."""
+    return _kclass_fit(
+        y,
+        X,
+        Z,
+        1.0,
+        clusters,
+        method="2sls",
+        small_sample=small_sample,
+        absorbed=absorbed,
+        center=center,
+        overid=True,
+    )
+
+
+def fit_liml(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -> IVFit:
+    """Limited-information maximum likelihood (k-class with κ the smallest root); the
+    sandwich uses the scores (P_Z X)_i e_i, as linearmodels does."""
+    return _kclass_fit(
+        y,
+        X,
+        Z,
+        liml_kappa(y, X, Z),
+        clusters,
+        method="liml",
+        small_sample=small_sample,
+        absorbed=absorbed,
+        center=center,
+        overid=True,
+    )
+
+
+def _gmm_params(y: np.ndarray, X: np.ndarray, Z: np.ndarray, W: np.ndarray) -> np.ndarray:
+    ZX, Zy = Z.T @ X, Z.T @ y
+    return np.linalg.solve(ZX.T @ W @ ZX, ZX.T @ W @ Zy)
+
+
+def _gmm_cov(
+    X: np.ndarray,
+    Z: np.ndarray,
+    resid: np.ndarray,
+    W: np.ndarray,
+    clusters: Clusters,
+    notes: set[str],
+    *,
+    small_sample: bool,
+    absorbed: int,
+    center: bool,
+) -> np.ndarray:
+    n, p = X.shape
+    Q = Z.T @ X / n
+    S = robust_score_covariance(
+        Z * resid[:, None],
+        clusters,
+        notes,
+        center=center,
+        small_sample=small_sample,
+        n_params=p + absorbed,
+    )
+    bread = np.linalg.inv(Q.T @ W @ Q)
+    cov = bread @ (Q.T @ W @ S @ W @ Q) @ bread / n
+    return (cov + cov.T) / 2
+
+
+def _inverse_weight(S: np.ndarray, what: str) -> np.ndarray:
+    if not is_positive_definite(S):
+        values = np.linalg.eigvalsh(S)
+        raise np.linalg.LinAlgError(
+            f"the covariance of the moment conditions ({what}) is singular (eigenvalues "
+            f"{values.min():.3g} .. {values.max():.3g})"
+        )
+    return np.linalg.inv(S)
+
+
+def hansen_j(
+    y: np.ndarray,
+    X: np.ndarray,
+    Z: np.ndarray,
+    resid: np.ndarray,
+    clusters: Clusters,
+    *,
+    center: bool = False,
+    notes: set[str] | None = None,
+) -> tuple[float, int]:
+    """Hansen's J as ``ivreg2`` reports it for 2SLS and LIML: the objective of efficient GMM
+    whose weight matrix is formed from ``resid``. NaN when exactly identified."""
+    n, p = X.shape
+    df = Z.shape[1] - p
+    if df <= 0:
+        return np.nan, 0
+    S = robust_score_covariance(Z * resid[:, None], clusters, notes, center=center)
+    W = _inverse_weight(S, "Hansen J")
+    params = _gmm_params(y, X, Z, W)
+    g = Z.T @ (y - X @ params) / n
+    return float(n * g @ W @ g), df
+
+
+def fit_gmm(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -> IVFit:
+    """Two-step efficient GMM: 2SLS, then the weight matrix from its residuals; J and the
+    sandwich covariance as linearmodels' ``IVGMM``."""
+    n, p = X.shape
+    notes: set[str] = set()
+    first = kclass_params(y, X, Z, 1.0)
+    S = robust_score_covariance(Z * (y - X @ first)[:, None], clusters, notes, center=center)
+    W = _inverse_weight(S, "two-step GMM")
+    params = _gmm_params(y, X, Z, W)
+    resid = y - X @ params
+    cov = _gmm_cov(
+        X,
+        Z,
+        resid,
+        W,
+        clusters,
+        notes,
+        small_sample=small_sample,
+        absorbed=absorbed,
+        center=center,
+    )
+    g = Z.T @ resid / n
+    df = Z.shape[1] - p
+    j = float(n * g @ W @ g) if df > 0 else np.nan
+    return IVFit(
+        "gmm",
+        params,
+        cov,
+        resid,
+        j_stat=j,
+        j_df=max(df, 0),
+        iterations=2,
+        notes=tuple(sorted(notes)),
+    )
+
+
+class CUEObjective:
+    """``J(β) = n ḡ(β)' S(β)^{-1} ḡ(β)`` and its gradient, on cluster sums.
+
+    With ``h_g(β) = a_g - B_g β`` the cluster sums of the moments ``z_i e_i`` (or the
+    observations themselves without clusters), ``S(β) = (1/n) Σ_terms sign Σ_g h_g h_g'`` is
+    quadratic in β, so each evaluation costs O(G q²) once ``a_g`` and ``B_g`` are stored.
+    ``intersections=False`` keeps only the one-dimension cluster terms.
+    """
+
+    def __init__(
+        self,
+        y: np.ndarray,
+        X: np.ndarray,
+        Z: np.ndarray,
+        clusters: Clusters,
+        center: bool,
+        intersections: bool = True,
+    ) -> None:
+        n = y.shape[0]
+        self.n = n
+        self.a_bar = Z.T @ y / n
+        self.B_bar = Z.T @ X / n
+        zy = Z * y[:, None]
+        zx = Z[:, :, None] * X[:, None, :]
+        if center:
+            zy = zy - zy.mean(axis=0)
+            zx = zx - zx.mean(axis=0)
+        if clusters.clustered:
+            terms = clusters.terms if intersections else clusters.terms[: len(clusters.n_clusters)]
+            self.parts = [(t.sign, t.sums(zy), t.sums(zx)) for t in terms]
+        else:
+            self.parts = [(1, zy, zx)]
+
+    def moment_covariance(self, params: np.ndarray) -> np.ndarray:
+        S = np.zeros((self.a_bar.size, self.a_bar.size))
+        for sign, a, B in self.parts:
+            h = a - B @ params
+            S += sign * (h.T @ h)
+        return S / self.n
+
+    def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        g = self.a_bar - self.B_bar @ params
+        S = self.moment_covariance(params)
+        try:
+            cho = scipy.linalg.cho_factor(S)
+        except np.linalg.LinAlgError:
+            return np.inf, np.zeros_like(params)
+        u = scipy.linalg.cho_solve(cho, g)
+        value = self.n * float(g @ u)
+        grad = -2 * self.n * (self.B_bar.T @ u)
+        for sign, a, B in self.parts:
+            h = a - B @ params
+            grad += 2 * sign * (np.einsum("gqp,q->gp", B, u).T @ (h @ u))
+        return value, grad
+
+
+def fit_cue(
+    y,
+    X,
+    Z,
+    clusters,
+    *,
+    small_sample=True,
+    absorbed=0,
+    center=False,
+    starts: Sequence[np.ndarray] = (),
+    gtol: float = 1e-10,
+) -> IVFit:
+    """Continuously updated GMM (Hansen, Heaton and Yaron 1996) with the cluster-robust
+    (or heteroskedasticity-robust) moment covariance.
+
+    The objective is minimized by BFGS with its analytic gradient from several starting
+    values (2SLS, LIML, two-step GMM and any in ``starts``), the lowest minimum is kept and
+    polished by Newton steps. When a multiway moment covariance is not positive definite at
+    the 2SLS residuals, the objective uses the one-dimension terms throughout.
+    """
+    p = X.shape[1]
+    notes: set[str] = set()
+    candidates = [kclass_params(y, X, Z, 1.0), kclass_params(y, X, Z, liml_kappa(y, X, Z))]
+    first_resid = y - X @ candidates[0]
+    S0 = robust_score_covariance(Z * first_resid[:, None], clusters, notes, center=center)
+    intersections = DROPPED_INTERSECTIONS not in notes
+    if is_positive_definite(S0):
+        candidates.append(_gmm_params(y, X, Z, np.linalg.inv(S0)))
+    candidates.extend(np.asarray(s, dtype=float) for s in starts)
+    objective = CUEObjective(y, X, Z, clusters, center, intersections)
+    import scipy.optimize  # lazily: only CUE needs it
+
+    best = None
+    for start in candidates:
+        res = scipy.optimize.minimize(
+            objective, start, jac=True, method="BFGS", options={"gtol": gtol, "maxiter": 2000}
+        )
+        if best is None or res.fun < best.fun:
+            best = res
+    assert best is not None
+    params = best.x
+    # Newton steps on the analytic gradient polish what BFGS's line search leaves.
+    for _ in range(3):
+        value, grad0 = objective(params)
+        step = 1e-6 * np.maximum(1.0, np.abs(params))
+        hess = np.empty((p, p))
+        for i in range(p):
+            e = np.zeros(p)
+            e[i] = step[i]
+            hess[:, i] = (objective(params + e)[1] - objective(params - e)[1]) / (2 * step[i])
+        hess = (hess + hess.T) / 2
+        if not is_positive_definite(hess):
+            break
+        candidate = params - np.linalg.solve(hess, grad0)
+        if objective(candidate)[0] > value:
+            break
+        params = candidate
+    value, grad = objective(params)
+    W = _inverse_weight(objective.moment_covariance(params), "CUE")
+    resid = y - X @ params
+    cov = _gmm_cov(
+        X,
+        Z,
+        resid,
+        W,
+        clusters,
+        notes,
+        small_sample=small_sample,
+        absorbed=absorbed,
+        center=center,
+    )
+    df = Z.shape[1] - p
+    # Converged: the gradient is negligible against the curvature (a Newton step < 1e-6 s.e.).
+    newton = np.linalg.lstsq(hess, grad, rcond=None)[0] if p else np.zeros(0)
+    converged = bool(np.isfinite(value)) and bool(
+        np.all(np.abs(newton) < 1e-6 * np.sqrt(np.maximum(np.diag(cov), 1e-300)))
+    )
+    return IVFit(
+        "cue",
+        params,
+        cov,
+        resid,
+        j_stat=value if df > 0 else np.nan,
+        j_df=max(df, 0),
+        converged=converged,
+        iterations=int(best.nit),
+        notes=tuple(sorted(notes)),
+    )
+
+
+Estimator = Callable[..., IVFit]
+
+#: The estimators by name (STYLE.md point 6).
+ESTIMATORS: dict[str, Estimator] = {
+    "ols": fit_ols,
+    "2sls": fit_2sls,
+    "liml": fit_liml,
+    "gmm": fit_gmm,
+    "cue": fit_cue,
+}
+
+
+# -- first-stage diagnostics -------------------------------------------------------------------
+
+
+def _ivreg2_scale(n: int, q: int, absorbed: int, clusters: Clusters, df1: int) -> float:
+    if clusters.clustered:
+        M = clusters.min_clusters
+        return (n - q - absorbed) / (n - 1) * (M - 1) / M / df1
+    return (n - q - absorbed) / n / df1
+
+
+def kleibergen_paap_f(
+    X: np.ndarray,
+    Z: np.ndarray,
+    clusters: Clusters,
+    absorbed: int,
+    notes: set[str] | None = None,
+) -> float:
+    """Kleibergen-Paap (2006) rk Wald F statistic for the null rank(Π) = p - 1.
+
+    Θ = Qzz^{-1/2}' Qzx Qxx^{-1/2} (Cholesky roots), Θ = U S V'; with A⊥, B⊥ the singular
+    vectors of the smallest singular value, λ = (B⊥ ⊗ A⊥)' vec Θ and
+    rk = n λ' [(B⊥ ⊗ A⊥)' V_Θ (B⊥ ⊗ A⊥)]^{-1} λ, where V_Θ is the (cluster-)robust
+    covariance of vec Θ from the first-stage scores v_i ⊗ z_i (first-stage residuals v).
+    """
+    n, p = X.shape
+    q = Z.shape[1]
+    Qzz, Qxx, Qzx = Z.T @ Z / n, X.T @ X / n, Z.T @ X / n
+    irz = scipy.linalg.solve_triangular(scipy.linalg.cholesky(Qzz), np.eye(q))
+    irx = scipy.linalg.solve_triangular(scipy.linalg.cholesky(Qxx), np.eye(p))
+    theta = irz.T @ Qzx @ irx
+    U, _, Vt = np.linalg.svd(theta, full_matrices=True)
+    pi = np.linalg.solve(Qzz, Qzx)
+    V = X - Z @ pi
+    scores = np.column_stack([V[:, [j]] * Z for j in range(p)])
+    S = robust_score_covariance(scores, clusters, notes)
+    transform = np.kron(irx.T, irz.T)
+    cov_theta = transform @ S @ transform.T
+    select = np.kron(Vt.T[:, p - 1 :].T, U[:, p - 1 :].T)
+    lam = select @ theta.ravel(order="F")
+    cov_lam = select @ cov_theta @ select.T
+    rk = n * float(lam @ np.linalg.solve((cov_lam + cov_lam.T) / 2, lam))
+    return rk * _ivreg2_scale(n, q, absorbed, clusters, q)
+
+
+def sanderson_windmeijer_f(
+    X: np.ndarray,
+    Z: np.ndarray,
+    clusters: Clusters,
+    absorbed: int,
+    notes: set[str] | None = None,
+) -> np.ndarray:
+    """Sanderson-Windmeijer (2016) conditional first-stage F for each endogenous regressor.
+
+    For regressor j: δ̂ by 2SLS of x_j on the other regressors with instruments Z,
+    ε̂ = x_j - X_{-j} δ̂; χ² is the (cluster-)robust Wald statistic that the coefficients of
+    ε̂ on Z are zero, and F = χ² scaled as the KP F with q - p + 1 numerator degrees of freedom.
+    """
+    n, p = X.shape
+    q = Z.shape[1]
+    ZZ_inv = np.linalg.inv(Z.T @ Z)
+    out = np.empty(p)
+    for j in range(p):
+        x = X[:, j]
+        others = np.delete(X, j, axis=1)
+        if others.shape[1]:
+            delta = _gmm_params(x, others, Z, ZZ_inv)
+            eps = x - others @ delta
+        else:
+            eps = x
+        b = ZZ_inv @ (Z.T @ eps)
+        r = eps - Z @ b
+        S = robust_score_covariance(Z * r[:, None], clusters, notes) * n
+        cov_b = ZZ_inv @ S @ ZZ_inv
+        chi2 = float(b @ np.linalg.solve(cov_b, b))
+        out[j] = chi2 * _ivreg2_scale(n, q, absorbed, clusters, q - p + 1)
+    return out
+
+
+def partial_r2(X: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """First-stage partial R² of the excluded instruments, for each regressor."""
+    V = X - _project(Z, X)
+    return 1 - (V**2).sum(axis=0) / (X**2).sum(axis=0)
+
+
+def one_sided_test(params: np.ndarray, cov: np.ndarray) -> tuple[float, float, float, float]:
+    """z test of H0: τR ≤ τL against τR > τL: (difference, standard error, z, p-value)."""
+    diff = float(params[0] - params[1])
+    var = float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+    se = float(np.sqrt(var)) if var > 0 else np.nan
+    z = diff / se if se > 0 else np.nan
+    return diff, se, z, float(scipy.special.ndtr(-z)) if np.isfinite(z) else np.nan
