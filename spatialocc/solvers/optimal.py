@@ -294,8 +294,8 @@ def _solve_with_rule(model, reference_welfare, make_rule, *, tol, max_iter) -> x
 
 #: Safeguards tried in turn on a stage that fails: how much an accelerated step may raise the
 #: fixed-point error before it is rejected (see spatialocc.solvers.anderson).
-GROWTH_SCHEDULE = (10.0, 1.0)
-STAGE_BUDGET = 2000
+GROWTH_SCHEDULE = (1.0, 10.0)
+STAGE_BUDGET = 1500
 
 
 def _continuation(eco, rule, start, tol, max_iter):
