@@ -398,10 +398,49 @@ def test_tradable_consumption_share_must_be_positive(medium_data) -> None:
         spatialocc.invert(medium_data.assign(employment=emp))
 
 
-def test_occupation_specific_consumption_shares_not_yet(two_city) -> None:
-    alpha = two_city.consumption_share.expand_dims(occupation=two_city.occupation).copy()
-    with pytest.raises(NotImplementedError, match="occupation-specific"):
-        spatialocc.invert(two_city.assign(consumption_share=alpha))
+def _housing_shares(data: xr.Dataset, cnr: float, non_cnr: float) -> xr.DataArray:
+    alpha = data.consumption_share.expand_dims(occupation=data.occupation).copy()
+    alpha.loc[{"industry": RE}] = xr.DataArray(
+        [cnr, non_cnr], coords={"occupation": ["CNR", "nonCNR"]}
+    )
+    return alpha.transpose("occupation", "industry")
+
+
+def test_equal_occupation_shares_reproduce_the_national_inversion(small_data, small_model) -> None:
+    alpha = small_data.consumption_share.expand_dims(occupation=small_data.occupation)
+    out = spatialocc.invert(small_data.assign(consumption_share=alpha.copy()))
+    assert out.price_index.dims == ("year", "occupation", "city")
+    for name in ("productivity", "amenity", "unit_cost", "gross_output", "welfare"):
+        xr.testing.assert_allclose(out[name], small_model[name], rtol=1e-10)
+    xr.testing.assert_allclose(
+        out.price_index.sel(occupation="CNR", drop=True), small_model.price_index, rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize(("cnr", "non_cnr"), [(0.192, 0.208), (0.185, 0.260)])
+def test_occupation_specific_housing_shares(small_data, cnr, non_cnr) -> None:
+    """Section 7.4: real-estate consumption shares by occupation make price indices
+    occupation-specific; every equilibrium condition still holds at the data, and the
+    solver recovers the data from a perturbed start."""
+    data = small_data.assign(consumption_share=_housing_shares(small_data, cnr, non_cnr))
+    model = spatialocc.invert(data)
+    np.testing.assert_allclose(model.consumption_share.sum("industry"), 1.0, atol=1e-12)
+    np.testing.assert_allclose(
+        model.consumption_share.sel(industry=RE).sel(year=2015), [cnr, non_cnr]
+    )
+    residuals = spatialocc.check_equilibrium(model)
+    assert float(residuals.to_array().max()) < 1e-9
+    # CNR workers spend less on housing, so where rents are above the rest of the basket
+    # their price index is lower relative to nonCNR workers'.
+    relative = model.price_index.sel(occupation="CNR") / model.price_index.sel(occupation="nonCNR")
+    rent = model.price.sel(industry=RE)
+    assert float(xr.corr(np.log(relative), np.log(rent), dim="city").min()) < 0
+    rng = np.random.default_rng(0)
+    start = xr.Dataset({"wage": model.wage * np.exp(rng.uniform(-0.2, 0.2, model.wage.shape))})
+    solution = spatialocc.solve_equilibrium(model, initial=start)
+    assert bool(solution.converged.all())
+    xr.testing.assert_allclose(solution.wage, model.wage, rtol=1e-8)
+    xr.testing.assert_allclose(solution.price_index, model.price_index, rtol=1e-8)
 
 
 def test_no_warnings_on_zero_cells(medium_data) -> None:

@@ -252,3 +252,20 @@ def test_bad_weights(model) -> None:
         spatialocc.solve_optimal(model, weights={"CNR": 1.0})
     with pytest.raises(ValueError, match="positive"):
         spatialocc.solve_optimal(model, weights={"CNR": 1.0, "nonCNR": -1.0})
+
+
+def test_optimum_with_occupation_specific_housing_shares() -> None:
+    """Section 7.4 (19.2% / 20.8%): price indices by occupation in the optimum too."""
+    data = spatialocc.datasets.synthetic(n_cities=10, n_industries=5, years=(2015,), seed=4)
+    alpha = data.consumption_share.expand_dims(occupation=data.occupation).copy()
+    alpha.loc[{"industry": "Real Estate"}] = xr.DataArray(
+        [0.192, 0.208], coords={"occupation": ["CNR", "nonCNR"]}
+    )
+    model = spatialocc.invert(data.assign(consumption_share=alpha))
+    model = spatialocc.with_externalities(model, **CUE).isel(year=0)
+    optimum = spatialocc.solve_optimal(model)
+    assert bool(optimum.converged)
+    assert optimum.price_index.dims == ("occupation", "city")
+    assert np.ptp(optimum.welfare_gain.values) < 1e-10
+    for name in [*OTHER_RESIDUALS, "residual_consumption"]:
+        assert float(optimum[name]) < 1e-8, name

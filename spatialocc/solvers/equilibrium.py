@@ -52,6 +52,11 @@ class Economy:
 
     def __post_init__(self) -> None:
         self.tradable = np.asarray(self.tradable, dtype=bool)
+        # consumption shares by occupation, A[k,j] (identical rows when they are national)
+        self.alpha = np.asarray(self.alpha, dtype=float)
+        self.by_occupation = self.alpha.ndim == 2
+        K = self.lam_hat.shape[0]
+        self.alpha_k = self.alpha if self.by_occupation else np.tile(self.alpha, (K, 1))
         self.K_trade = trade_kernel(self.distance, self.theta, self.trade_cost[self.tradable])
         self.lives = self.amenity > 0
 
@@ -71,7 +76,7 @@ class State:
     rent: np.ndarray  # r[n]
     land_income_per_worker: np.ndarray  # chi[k]
     consumption: np.ndarray  # e[k,n]
-    price_index: np.ndarray  # P[n]
+    price_index: np.ndarray  # P[k,n] (identical rows unless shares are by occupation)
     expenditure: np.ndarray  # X[j,n]
     gross_output: np.ndarray  # Y[j,n]
 
@@ -85,7 +90,8 @@ class PolicyInput:
     """What a policy rule sees (numpy arrays, axes occupation then city).
 
     ``wage`` w[k,n], ``residents`` L[k,n], ``land_income_per_worker`` χ[k],
-    ``price_index`` P[n], ``productivity`` λ[k,j,n] and ``tau_share``/``tau_size``.
+    ``price_index`` P[k,n] (one row per occupation), ``productivity`` λ[k,j,n] and
+    ``tau_share``/``tau_size``.
     """
 
     wage: np.ndarray
@@ -103,6 +109,13 @@ def decentralized(state: PolicyInput) -> np.ndarray:
 
 
 POLICIES: dict[str, PolicyRule] = {"decentralized": decentralized}
+
+
+def _price_index(alpha_k: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """P[k,n] = prod_j (P[j,n] / α[k,j])^α[k,j] (equation 7, by occupation as in section 7.4)."""
+    return np.exp(
+        np.einsum("kj,kjn->kn", alpha_k, np.log(price)[None] - np.log(alpha_k)[:, :, None])
+    )
 
 
 def location_shares(log_pull: np.ndarray, lives: np.ndarray) -> np.ndarray:
@@ -183,12 +196,10 @@ def evaluate(
     wage_bill = (wage * residents).sum(axis=1)
     b = wage_bill / wage_bill.sum()
     chi = b * Pi / eco.national
-    alpha = eco.alpha
-    log_price_index = (alpha[:, None] * (np.log(P_new) - np.log(alpha)[:, None])).sum(axis=0)
-    price_index = np.exp(log_price_index)
+    price_index = _price_index(eco.alpha_k, P_new)
     e = _closed_rule(policy, eco, wage, residents, chi, price_index, lam)
     # Spending given current output, then sales.
-    X = alpha[:, None] * (e * residents).sum(axis=0)[None, :] + np.einsum(
+    X = np.einsum("kj,kn->jn", eco.alpha_k, e * residents) + np.einsum(
         "ijn,jn->in", eco.gamma_io, output
     )
     Y = X.copy()
@@ -321,7 +332,7 @@ def solve_arrays(
     lives = eco.lives
     producing = ((eco.lam_hat > 0) & lives[:, None, :]).any(axis=0)
     has_land = (eco.beta > 0).any(axis=0)
-    layout = _Layout(lives, producing, has_land, eco.land.size, eco.alpha.size)
+    layout = _Layout(lives, producing, has_land, eco.land.size, eco.alpha_k.shape[1])
     gamma_va = float(np.max(eco.gamma * (1 - eco.beta)))
     wage_step = WAGE_STEP / (1.0 + eco.theta * gamma_va)
     location_step = min(0.5, LOCATION_STEP / eco.nu)
@@ -460,7 +471,7 @@ def equilibrium_residuals(
     chi = wage_bill / wage_bill.sum() * land_income.sum() / L_kn.sum(axis=1)
     rule = w + chi[:, None] if consumption_rule is None else consumption_rule
     out["consumption"] = _relative(np.where(L_kn > 0, e, 0), np.where(L_kn > 0, rule, 0))
-    X_rhs = eco.alpha[:, None] * (e * L_kn).sum(axis=0) + np.einsum("ijn,jn->in", eco.gamma_io, Y)
+    X_rhs = np.einsum("kj,kn->jn", eco.alpha_k, e * L_kn) + np.einsum("ijn,jn->in", eco.gamma_io, Y)
     out["spending"] = _relative(X, X_rhs)
     Y_rhs = X.copy()
     Y_rhs[T] = phi * np.matmul((X[T] / Phi)[:, None, :], kappa_theta)[:, 0, :]
@@ -469,7 +480,8 @@ def equilibrium_residuals(
     out["labor_demand"] = _relative(w[:, None, :] * L, demand)
     out["labor_market"] = _relative(L_kn.sum(axis=1), eco.national)
     C = e / price_index
-    P_n = np.prod((P / eco.alpha[:, None]) ** eco.alpha[:, None], axis=0)
+    P_n = _price_index(eco.alpha_k, P)
+    price_index = np.broadcast_to(price_index, P_n.shape)
     lives = L_kn > 0
     log_pull = nu * np.log(np.where(lives, eco.amenity * C, 1.0))
     out["location"] = max(
@@ -551,7 +563,7 @@ ECONOMY_INPUTS: dict[str, tuple[str, ...]] = {
     "land": ("city",),
     "distance": ("city", "origin"),
     "trade_cost_elasticity": ("industry",),
-    "consumption_share": ("industry",),
+    "consumption_share": ("occupation", "industry"),
     "value_added_share": ("industry", "city"),
     "input_share": ("input", "industry", "city"),
     "land_share": ("industry", "city"),
@@ -699,7 +711,7 @@ def _solution_arrays(eco: Economy, st: State, policy: PolicyRule) -> dict[str, n
         "rent_rate": st.rent,
         "unit_cost": st.unit_cost,
         "price": st.price,
-        "price_index": st.price_index,
+        "price_index": st.price_index if eco.by_occupation else st.price_index[0],
         "gross_output": st.gross_output,
         "expenditure": st.expenditure,
         "land_income_per_worker": st.land_income_per_worker,
@@ -852,6 +864,8 @@ def run_solver(
             )
     names = list(inputs)
     outputs = {**SOLUTION, **extra_outputs}
+    if "occupation" in economy["consumption_share"].dims:  # price indices by occupation (7.4)
+        outputs["price_index"] = ("occupation", "city")
     allocation = list(SOLUTION)[:13]
 
     def kernel(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -968,6 +982,8 @@ def check_equilibrium(
         "price_index": ("city",),
         "welfare": ("occupation",),
     }
+    if "price_index" in solution and "occupation" in solution["price_index"].dims:
+        fields["price_index"] = ("occupation", "city")
     missing = [f for f in fields if f not in solution]
     if missing:
         raise MissingVariableError(

@@ -110,7 +110,6 @@ def invert_arrays(
     L_kn = L.sum(axis=1)
     L_k = L_kn.sum(axis=1)
     LC = np.einsum("kn,kjn->jn", w, L)
-    wage_bill_n = (w * L_kn).sum(axis=0)
     wage_bill_k = (w * L_kn).sum(axis=1)
     b = wage_bill_k / wage_bill_k.sum()
     if np.any(L_k <= 0):
@@ -118,7 +117,6 @@ def invert_arrays(
             f"occupations {format_labels(np.asarray(labels.occupation)[L_k <= 0])} have no "
             f"employment anywhere; drop them from the Dataset."
         )
-    omega = (b[:, None] * L_kn / L_k[:, None]).sum(axis=0)  # city's claim on land income
     if np.any(L_kn.sum(axis=0) <= 0):
         raise InconsistentDataError(
             f"cities {labels.cities(L_kn.sum(axis=0) <= 0)} have no employment; drop them."
@@ -164,8 +162,11 @@ def invert_arrays(
             M[:, :, b_] = coef.T
             offset -= coef * LC[j]
     tradable_inputs = np.einsum("ijn,jn->in", gamma_io[np.ix_(nt, T)], Y[T])
-    base = tradable_inputs + offset + alpha_in[nt, None] * wage_bill_n
-    slope = alpha_in[nt, None] * omega
+    # Consumption shares by occupation (rows identical when they are national).
+    by_occupation = np.ndim(alpha_in) == 2
+    A_in = np.asarray(alpha_in, dtype=float) if by_occupation else np.tile(alpha_in, (len(w), 1))
+    base = tradable_inputs + offset + np.einsum("ki,kn->in", A_in[:, nt], w * L_kn)
+    slope = np.einsum("ki,kn->in", A_in[:, nt], (b / L_k)[:, None] * L_kn)
     lhs = np.eye(nt.size)[None] - M
     Y0 = np.linalg.solve(lhs, base.T[..., None])[..., 0].T
     Y1 = np.linalg.solve(lhs, slope.T[..., None])[..., 0].T
@@ -218,25 +219,34 @@ def invert_arrays(
     # Incomes and tradable consumption shares (national demand = national supply).
     chi = b * Pi / L_k
     e = w + chi[:, None]
-    income = (e * L_kn).sum(axis=0)
     input_demand = np.einsum("ijn,jn->in", gamma_io_out, Y)
-    alpha = np.asarray(alpha_in, dtype=float).copy()
-    alpha[T] = (Y[T].sum(axis=1) - input_demand[T].sum(axis=1)) / income.sum()
-    bad_alpha = T & ((alpha <= 0) | (alpha >= 1))
+    # Tradables: alpha[k,j] = (1 - sum of k's non-tradable shares) * a[j], with the common
+    # composition a[j] set so that national final demand equals national supply [choice for
+    # occupation-specific shares; with national shares this is alpha[j] = final demand / income].
+    spending_k = (e * L_kn).sum(axis=1)
+    tradable_budget = 1.0 - A_in[:, NT].sum(axis=1)
+    final_demand = Y[T].sum(axis=1) - input_demand[T].sum(axis=1)
+    composition = final_demand / (tradable_budget * spending_k).sum()
+    A_out = A_in.copy()
+    A_out[:, T] = tradable_budget[:, None] * composition[None, :]
+    bad_alpha = T.copy()
+    bad_alpha[T] = (A_out[:, T] <= 0).any(axis=0) | (A_out[:, T] >= 1).any(axis=0)
     if bad_alpha.any():
+        shown = A_out[:, bad_alpha].min(axis=0)
         raise InconsistentDataError(
             f"the calibrated consumption shares of tradables {labels.industries(bad_alpha)} "
-            f"fall outside (0, 1) ({format_labels(np.round(alpha[bad_alpha], 5))}): national "
+            f"fall outside (0, 1) ({format_labels(np.round(shown, 5))}): national "
             f"output is smaller than national intermediate demand. Check the input-output "
             f"shares against the industries' employment."
         )
-    walras = abs(alpha.sum() - 1.0)
+    walras = float(np.max(np.abs(A_out.sum(axis=1) - 1.0)))
     if walras > 1e-8:
         raise InconsistentDataError(
-            f"consumption shares sum to {alpha.sum():.12g}, not one (Walras' law fails): the "
-            f"value-added and input shares do not add up to one."
+            f"consumption shares sum to {A_out.sum(axis=1)}, not one (Walras' law fails): "
+            f"the value-added and input shares do not add up to one."
         )
-    X = alpha[:, None] * income + input_demand
+    alpha = A_out if by_occupation else A_out[0]
+    X = np.einsum("kj,kn->jn", A_out, e * L_kn) + input_demand
 
     # Step 4: tradable unit costs (Eaton-Kortum inversion) and prices.
     K = trade_kernel(d, theta, t[T])
@@ -284,9 +294,10 @@ def invert_arrays(
     lam = np.where(positive & producing[None], np.exp(np.where(positive, log_lam, 0.0)), 0.0)
 
     # Step 7: amenities and welfare.
-    log_price_index = (alpha[:, None] * (np.log(P) - np.log(alpha)[:, None])).sum(axis=0)
-    price_index = np.exp(log_price_index)
-    C = e / price_index
+    log_price_index = np.einsum("kj,kjn->kn", A_out, np.log(P)[None] - np.log(A_out)[:, :, None])
+    price_index_k = np.exp(log_price_index)  # P[k,n]
+    price_index = price_index_k if by_occupation else price_index_k[0]
+    C = e / price_index_k
     lives = L_kn > 0
     with np.errstate(divide="ignore"):
         log_A = np.where(lives, np.log(np.where(lives, L_kn, 1.0)) / nu - np.log(C), 0.0)
@@ -375,7 +386,11 @@ def invert(
     equilibrium variable of section 2 at the data allocation.
 
     Calibrated shares: ``consumption_share`` α[j] of tradables (national demand equals national
-    supply; ``sum_j α[j] = 1`` is checked, not imposed), ``land_share`` β[RE,n] of real estate
+    supply; ``sum_j α[j] = 1`` is checked, not imposed). With shares by occupation,
+    ``consumption_share`` on (occupation, industry) as in section 7.4 (e.g. real estate 19.2% for
+    CNR and 20.8% for the others), each occupation's tradable shares are its remaining budget
+    times a common composition set by national clearing **[choice]**, and ``price_index``
+    becomes P[k,n]; ``land_share`` β[RE,n] of real estate
     (local real-estate output equals local spending), and a city-specific
     ``value_added_share`` γ[j,n] of every other non-tradable (its ``input_share`` scaled so that
     its input composition stays the national one) **[choice]**.
@@ -445,11 +460,6 @@ def invert(
     # The tradable flags travel into the kernel as an array, so that a dask-backed coordinate
     # is never computed while the graph is built.
     tradable = data["tradable"].reset_coords(drop=True).astype(bool)
-    if "occupation" in data["consumption_share"].dims:
-        raise NotImplementedError(
-            "occupation-specific consumption shares (MODEL.md section 7.4) are not supported "
-            "by invert yet; pass consumption_share on ('industry',) only."
-        )
     _core_chunk_check(data, INPUTS)
     inputs = [data[name] for name in INPUTS]
     # Shares may be national (no city axis): broadcast them to the kernel's full layout.
@@ -460,6 +470,9 @@ def invert(
         for name, da in zip(INPUTS, inputs, strict=True)
     ]
     outputs = dict(OUTPUTS)
+    if "occupation" in data["consumption_share"].dims:  # section 7.4
+        outputs["consumption_share"] = ("occupation", "industry")
+        outputs["price_index"] = ("occupation", "city")
     if trade_shares:
         outputs["trade_share"] = TRADE_SHARE_DIMS
     labels = Labels(

@@ -90,7 +90,7 @@ class OptimalRule(eq.StatefulPolicy):
         chi = state.land_income_per_worker[:, None]
         s = self.strength
         if self.additive:
-            base = state.wage + s * (delta - state.price_index[None, :] / self.nu) + chi
+            base = state.wage + s * (delta - state.price_index / self.nu) + chi
         else:
             base = (1.0 - s * self.labor_tax) * (state.wage + s * delta) + chi
         if self.extra is not None:
