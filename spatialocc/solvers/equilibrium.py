@@ -886,26 +886,7 @@ def run_solver(
                 stacklevel=2,
             )
         sol = _solution_arrays(eco, st, rule)
-        residents = sol["employment"].sum(axis=1)
-        chi = _chi(eco, sol["wage"], residents, sol["rent_rate"])
-        rule_e = _closed_rule(
-            rule, eco, sol["wage"], residents, chi, sol["price_index"], sol["productivity"]
-        )
-        res = equilibrium_residuals(
-            eco,
-            wage=sol["wage"],
-            employment=sol["employment"],
-            productivity=sol["productivity"],
-            unit_cost=sol["unit_cost"],
-            price=sol["price"],
-            gross_output=sol["gross_output"],
-            expenditure=sol["expenditure"],
-            rent=sol["rent_rate"],
-            consumption=sol["consumption"],
-            price_index=sol["price_index"],
-            welfare=sol["welfare"],
-            consumption_rule=rule_e,
-        )
+        res = residuals_at(eco, sol, rule)
         out = [sol[n] for n in allocation]
         out += [np.asarray(converged), np.asarray(iterations)]
         out += [np.asarray(res[c]) for c in CONDITIONS]
@@ -996,33 +977,7 @@ def check_equilibrium(
         *values, flags = arrays
         eco = _economy(dict(zip(names, values[: len(names)], strict=True)), flags)
         arr = dict(zip(fields, values[len(names) :], strict=True))
-        chi = _chi(eco, arr["wage"], arr["employment"].sum(axis=1), arr["rent_rate"])
-        e_rule = None
-        if policy is not None:
-            e_rule = _closed_rule(
-                rule,
-                eco,
-                arr["wage"],
-                arr["employment"].sum(axis=1),
-                chi,
-                arr["price_index"],
-                arr["productivity"],
-            )
-        res = equilibrium_residuals(
-            eco,
-            wage=arr["wage"],
-            employment=arr["employment"],
-            productivity=arr["productivity"],
-            unit_cost=arr["unit_cost"],
-            price=arr["price"],
-            gross_output=arr["gross_output"],
-            expenditure=arr["expenditure"],
-            rent=arr["rent_rate"],
-            consumption=arr["consumption"],
-            price_index=arr["price_index"],
-            welfare=arr["welfare"],
-            consumption_rule=e_rule,
-        )
+        res = residuals_at(eco, arr, rule)
         return tuple(np.asarray(res[c]) for c in CONDITIONS)
 
     core = [[d for d in ECONOMY_INPUTS[n] if d in economy[n].dims] for n in names]
@@ -1039,6 +994,34 @@ def check_equilibrium(
         output_dtypes=[float] * len(CONDITIONS),
     )
     return xr.Dataset({f"residual_{c}": r for c, r in zip(CONDITIONS, results, strict=True)})
+
+
+def residuals_at(
+    eco: Economy, arrays: Mapping[str, np.ndarray], rule: PolicyRule
+) -> dict[str, float]:
+    """:func:`equilibrium_residuals` of an allocation given as arrays named like the Dataset
+    variables, with the consumption rule ``rule`` (budget closed by the flat tax) re-evaluated
+    at that allocation."""
+    residents = arrays["employment"].sum(axis=1)
+    chi = _chi(eco, arrays["wage"], residents, arrays["rent_rate"])
+    rule_e = _closed_rule(
+        rule, eco, arrays["wage"], residents, chi, arrays["price_index"], arrays["productivity"]
+    )
+    return equilibrium_residuals(
+        eco,
+        wage=arrays["wage"],
+        employment=arrays["employment"],
+        productivity=arrays["productivity"],
+        unit_cost=arrays["unit_cost"],
+        price=arrays["price"],
+        gross_output=arrays["gross_output"],
+        expenditure=arrays["expenditure"],
+        rent=arrays["rent_rate"],
+        consumption=arrays["consumption"],
+        price_index=arrays["price_index"],
+        welfare=arrays["welfare"],
+        consumption_rule=rule_e,
+    )
 
 
 def _chi(eco: Economy, wage: np.ndarray, residents: np.ndarray, rent: np.ndarray) -> np.ndarray:
