@@ -110,6 +110,22 @@ def variables(*, role: Role | None = None, required_in: str | None = None) -> di
     }
 
 
+def kernel_dims(name: str) -> tuple[str, ...]:
+    """Core dimensions of a variable as the numpy kernels produce it: the schema's layout
+    without an optional ``occupation`` axis (shares and price indices are national unless a
+    caller asks for them by occupation) but with an optional ``city`` axis (kernels return
+    city-specific shares).
+
+    Examples
+    --------
+    >>> from spatialocc.dims.schema import kernel_dims
+    >>> kernel_dims("price_index"), kernel_dims("value_added_share")
+    (('city',), ('industry', 'city'))
+    """
+    var = VARIABLES[name]
+    return tuple(d for d in var.dims if not (d == "occupation" and d in var.optional_dims))
+
+
 def annotate(ds: xr.Dataset) -> xr.Dataset:
     """Return a copy of ``ds`` whose known variables and coordinates carry schema attributes.
 

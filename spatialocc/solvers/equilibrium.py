@@ -13,7 +13,7 @@ import xarray as xr
 from scipy.special import logsumexp
 
 from spatialocc.dims.errors import DimensionError, MissingVariableError
-from spatialocc.dims.schema import CORE_DIMS, annotate
+from spatialocc.dims.schema import CORE_DIMS, annotate, kernel_dims
 from spatialocc.dims.validation import validate
 from spatialocc.solvers.anderson import anderson
 from spatialocc.solvers.inversion import ConvergenceWarning
@@ -536,21 +536,26 @@ METHODS: dict[str, int] = {"anderson": 10, "fixed_point": 0}  # Anderson memory
 
 #: Outputs of the solver kernel, in order, with their core dimensions.
 SOLUTION: dict[str, tuple[str, ...]] = {
-    "wage": ("occupation", "city"),
-    "employment": ("occupation", "industry", "city"),
-    "productivity": ("occupation", "industry", "city"),
-    "rent_rate": ("city",),
-    "unit_cost": ("industry", "city"),
-    "price": ("industry", "city"),
-    "price_index": ("city",),
-    "gross_output": ("industry", "city"),
-    "expenditure": ("industry", "city"),
-    "land_income_per_worker": ("occupation",),
-    "consumption": ("occupation", "city"),
-    "real_consumption": ("occupation", "city"),
-    "welfare": ("occupation",),
-    "converged": (),
-    "iterations": (),
+    **{
+        name: kernel_dims(name)
+        for name in (
+            "wage",
+            "employment",
+            "productivity",
+            "rent_rate",
+            "unit_cost",
+            "price",
+            "price_index",
+            "gross_output",
+            "expenditure",
+            "land_income_per_worker",
+            "consumption",
+            "real_consumption",
+            "welfare",
+            "converged",
+            "iterations",
+        )
+    },
     **{f"residual_{c}": () for c in CONDITIONS},
 }
 

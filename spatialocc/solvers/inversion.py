@@ -17,7 +17,7 @@ from spatialocc.dims.errors import (
     MissingVariableError,
     format_labels,
 )
-from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, VARIABLES, annotate
+from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, VARIABLES, annotate, kernel_dims
 from spatialocc.dims.validation import validate
 from spatialocc.solvers.trade import invert_trade, market_access, trade_kernel
 
@@ -31,25 +31,28 @@ IDENTITY_TOL = 1e-9
 
 #: Variables added by :func:`invert`, in kernel output order, with their core dimensions.
 OUTPUTS: dict[str, tuple[str, ...]] = {
-    "consumption_share": ("industry",),
-    "value_added_share": ("industry", "city"),
-    "input_share": ("input", "industry", "city"),
-    "land_share": ("industry", "city"),
-    "productivity": ("occupation", "industry", "city"),
-    "amenity": ("occupation", "city"),
-    "land": ("city",),
-    "rent_rate": ("city",),
-    "unit_cost": ("industry", "city"),
-    "price": ("industry", "city"),
-    "price_index": ("city",),
-    "gross_output": ("industry", "city"),
-    "expenditure": ("industry", "city"),
-    "land_income_per_worker": ("occupation",),
-    "consumption": ("occupation", "city"),
-    "real_consumption": ("occupation", "city"),
-    "welfare": ("occupation",),
-    "iterations": (),
-    "converged": (),
+    name: kernel_dims(name)
+    for name in (
+        "consumption_share",
+        "value_added_share",
+        "input_share",
+        "land_share",
+        "productivity",
+        "amenity",
+        "land",
+        "rent_rate",
+        "unit_cost",
+        "price",
+        "price_index",
+        "gross_output",
+        "expenditure",
+        "land_income_per_worker",
+        "consumption",
+        "real_consumption",
+        "welfare",
+        "iterations",
+        "converged",
+    )
 }
 TRADE_SHARE_DIMS = ("industry", "city", "origin")
 
