@@ -339,6 +339,26 @@ def test_years_are_inverted_independently(small_data, small_model) -> None:
         xr.testing.assert_allclose(alone.squeeze("year"), small_model.sel(year=year), rtol=1e-12)
 
 
+def test_each_year_uses_its_own_shares(small_data, small_model) -> None:
+    """The 1980 calibration uses 1980 input-output shares, 2015 its own."""
+    data = small_data.copy()
+    shares = small_data["input_share"]
+    uniform = shares.sum("input") / shares.sizes["input"]  # same column sums, flat mix
+    weight = xr.DataArray([0.5, 0.0], coords={"year": [1980, 2015]})
+    data["input_share"] = (1 - weight) * shares + weight * uniform
+    model = spatialocc.invert(data)
+    tradable = data["tradable"].values
+    for year in data.year.values:
+        used = model["input_share"].sel(year=year).isel(industry=tradable)
+        given = data["input_share"].sel(year=year).isel(industry=tradable)
+        np.testing.assert_allclose(used, given.broadcast_like(used), rtol=1e-12)
+    # the 2015 calibration is untouched, the 1980 one is a different economy
+    xr.testing.assert_allclose(model.sel(year=2015), small_model.sel(year=2015), rtol=1e-12)
+    assert not np.allclose(
+        model["productivity"].sel(year=1980), small_model["productivity"].sel(year=1980)
+    )
+
+
 def test_user_batch_dimension_passes_through(small_data) -> None:
     one = small_data.sel(year=2015)
     stacked = xr.concat([one, one.assign(nu=3.0)], dim="scenario").assign_coords(

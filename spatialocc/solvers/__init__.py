@@ -1,6 +1,11 @@
-"""Solvers: inversion, equilibrium, counterfactuals."""
+"""Solvers: inversion, equilibrium, counterfactuals, optimal policy, decomposition."""
 
 from spatialocc.solvers import counterfactuals
+from spatialocc.solvers.decomposition import (
+    cnr_share_distribution,
+    decompose,
+    decomposition_table,
+)
 from spatialocc.solvers.equilibrium import (
     POLICIES,
     PolicyInput,
@@ -16,7 +21,10 @@ __all__ = [
     "ConvergenceWarning",
     "PolicyInput",
     "check_equilibrium",
+    "cnr_share_distribution",
     "counterfactuals",
+    "decompose",
+    "decomposition_table",
     "invert",
     "policy_summary",
     "policy_table",

@@ -1,0 +1,483 @@
+"""The decomposition of changes between two calibrations (MODEL.md section 5, Table 3).
+
+Log exogenous productivity of each year is split into three components,
+``log λ̂[k,j,n] = m[j] + b[k] + l[k,j,n]``: ``m[j]`` the employment-weighted mean over
+occupations and cities (national industry technology), ``b[k]`` the employment-weighted mean
+over industries and cities of the rest (national skill bias) and ``l`` the local remainder
+**[choice, MODEL.md]**. Land ``H[n]`` (the real-estate fundamental besides λ̂) is split the
+same way into a national level, which moves with national technology, and a local remainder,
+which moves with real-estate technology **[choice]**. Starting from the start-year economy,
+components are set to their end-year values one at a time; every step is an independent
+equilibrium (or optimal-policy) solve, so the steps run in parallel as dask tasks.
+
+Each step's economy is solved around a *base* calibration that supplies the starting
+allocation, how national employment is spread over industries and cities, and the numeraire:
+the end year once amenities are at end-year values, the start year before **[choice]**. Welfare
+is real and comparable across steps; nominal values (wages, rents) are in the units of the
+step's base year. With every component at its end-year value the step reproduces the end-year
+data allocation, and with none the start-year one (both tested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import dask
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from spatialocc.dims.errors import DimensionError, MissingVariableError
+from spatialocc.dims.schema import REAL_ESTATE, annotate
+from spatialocc.solvers.equilibrium import solve_equilibrium
+from spatialocc.solvers.optimal import solve_optimal
+
+#: Components that can be swapped, with the phrase used in row labels (the paper's wording).
+COMPONENTS: dict[str, str] = {
+    "shares": "current input shares",
+    "national_technology": "national trends in technology and population",
+    "skill_bias": "national skill biased technical change",
+    "occupation_shares": "change in occ. shares in employment",
+    "local_technology": "change in local technology (ex real estate)",
+    "real_estate_technology": "change in real estate productivity",
+    "amenities": "change in amenities",
+}
+
+#: The paper's order (Table 3, rows 2-8).
+PAPER_ORDER: tuple[str, ...] = tuple(COMPONENTS)
+
+#: Parameters swapped by the ``shares`` component: input-output, value-added, land and
+#: consumption shares.
+SHARE_PARAMETERS = ("input_share", "value_added_share", "land_share", "consumption_share")
+
+#: The two panels of Table 3: the model with the externalities in the model's τ, and τ = 0.
+PANELS = {"full_model": "Full model", "no_externalities": "Model without externalities"}
+
+#: Variables of each step kept in the result (the allocation, welfare, the diagnostics).
+KEPT = (
+    "wage",
+    "employment",
+    "rent_rate",
+    "price_index",
+    "consumption",
+    "real_consumption",
+    "welfare",
+    "productivity_exogenous",
+    "amenity",
+    "land",
+    "converged",
+    "iterations",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of the decomposition: which components are at end-year values, and whether
+    the row is the equilibrium of that economy or its optimal allocation."""
+
+    label: str
+    components: frozenset[str]
+    optimum: bool = False
+
+
+def paper_steps(start: int, end: int, components: Sequence[str] = PAPER_ORDER) -> list[Step]:
+    """The rows of Table 3 for one panel: the cumulative swaps in ``components`` order, and,
+    when all seven paper components are used, the optimum (row 9), the end-year economy with
+    start-year real-estate technology (row 10) and its optimum (row 11).
+
+    Examples
+    --------
+    >>> [s.label for s in paper_steps(1980, 2015)][:2]
+    ['1980 parameters', '(1) + current input shares']
+    >>> len(paper_steps(1980, 2015))
+    11
+    """
+    unknown = [c for c in components if c not in COMPONENTS]
+    if unknown or len(set(components)) != len(components):
+        raise ValueError(
+            f"components must be distinct names from {list(COMPONENTS)}, got {list(components)}"
+        )
+    steps = [Step(f"{start} parameters", frozenset())]
+    done: set[str] = set()
+    for i, name in enumerate(components, start=1):
+        done.add(name)
+        label = f"({i}) + {COMPONENTS[name]}"
+        if name == "skill_bias" and {"shares", "national_technology"} <= done:
+            label += f" (Baseline {start})"
+        if len(done) == len(COMPONENTS):
+            label += f" ({end} parameters)"
+        steps.append(Step(label, frozenset(done)))
+    if set(components) == set(COMPONENTS):
+        all_end = frozenset(COMPONENTS)
+        without = all_end - {"real_estate_technology"}
+        steps.append(Step("Optimal allocation", all_end, optimum=True))
+        steps.append(Step(f"{end} parameters minus change in real estate productivity", without))
+        n = len(steps)
+        steps.append(Step(f"Optimal allocation with parameters in ({n})", without, optimum=True))
+    return steps
+
+
+def _weighted_mean(x: xr.DataArray, w: xr.DataArray, dims: Sequence[str]) -> xr.DataArray:
+    weight = w.where(x.notnull(), 0.0)
+    return (x.fillna(0.0) * weight).sum(dims) / weight.sum(dims)
+
+
+def productivity_components(model: xr.Dataset) -> xr.Dataset:
+    """Split ``log λ̂ = m[j] + b[k] + l[k,j,n]`` and ``log H = h + h_local[n]`` of one year.
+
+    ``m`` is the employment-weighted mean of log λ̂ over occupations and cities, ``b`` the
+    employment-weighted mean over industries and cities of ``log λ̂ - m``, ``l`` the rest
+    (NaN where λ̂ = 0: the cell has no technology); ``h`` is the employment-weighted mean of
+    log H over cities.
+
+    Examples
+    --------
+    >>> import numpy as np, spatialocc
+    >>> data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, years=(2015,))
+    >>> model = spatialocc.invert(data).sel(year=2015)
+    >>> parts = productivity_components(model)
+    >>> lam = np.exp(parts["national"] + parts["skill"] + parts["local"]).fillna(0.0)
+    >>> bool(np.allclose(lam, model["productivity"].transpose(*lam.dims), rtol=1e-13))
+    True
+    """
+    lam = model.get("productivity_exogenous", model.get("productivity"))
+    employment = model["employment"]
+    log_lam = np.log(lam.where(lam > 0))
+    national = _weighted_mean(log_lam, employment, ["occupation", "city"])
+    skill = _weighted_mean(log_lam - national, employment, ["industry", "city"])
+    residents = employment.sum(["occupation", "industry"])
+    log_land = np.log(model["land"])
+    land_level = _weighted_mean(log_land, residents, ["city"])
+    return xr.Dataset(
+        {
+            "national": national,
+            "skill": skill,
+            "local": log_lam - national - skill,
+            "land_national": land_level,
+            "land_local": log_land - land_level,
+        }
+    )
+
+
+def step_model(
+    start: xr.Dataset,
+    end: xr.Dataset,
+    components: frozenset[str] | set[str],
+    *,
+    real_estate: str = REAL_ESTATE,
+) -> xr.Dataset:
+    """The economy with ``components`` at their ``end`` values and the rest at ``start``
+    values (two single-year models with ``productivity_exogenous`` and τ)."""
+    parts = {"start": productivity_components(start), "end": productivity_components(end)}
+
+    def pick(component: str) -> str:
+        return "end" if component in components else "start"
+
+    nat, skill = parts[pick("national_technology")], parts[pick("skill_bias")]
+    local = parts[pick("local_technology")]["local"]
+    local_re = parts[pick("real_estate_technology")]["local"]
+    is_re = local["industry"] == real_estate
+    local = xr.where(is_re, local_re, local)
+    log_lam = nat["national"] + skill["skill"] + local
+    lam_hat = np.exp(log_lam.fillna(-np.inf))
+    land_local = parts[pick("real_estate_technology")]["land_local"]
+    land = np.exp(nat["land_national"] + land_local)
+
+    base = end if "amenities" in components else start
+    out = base.copy()
+    # National employment: total from the national-trends year, occupation composition from
+    # the occupation-shares year, spread over industries and cities like the base allocation.
+    total = {y: m["employment"].sum() for y, m in (("start", start), ("end", end))}
+    by_occ = {
+        y: m["employment"].sum(["industry", "city"]) for y, m in (("start", start), ("end", end))
+    }
+    target = total[pick("national_technology")] * (
+        by_occ[pick("occupation_shares")] / total[pick("occupation_shares")]
+    )
+    base_by_occ = base["employment"].sum(["industry", "city"])
+    out["employment"] = base["employment"] * (target / base_by_occ)
+    for name in SHARE_PARAMETERS:
+        if name in base:
+            out[name] = (end if "shares" in components else start)[name]
+    out["productivity_exogenous"] = lam_hat.transpose(*base["productivity_exogenous"].dims)
+    out["land"] = land.transpose(*base["land"].dims)
+    out["amenity"] = (end if "amenities" in components else start)["amenity"]
+    return out
+
+
+def _check_model(model: xr.Dataset, start: int, end: int) -> None:
+    if "year" not in model.dims:
+        raise DimensionError(
+            "decompose needs a model with a 'year' dimension holding both calibrations "
+            "(spatialocc.invert on data with both years)"
+        )
+    years = model["year"].values.tolist()
+    missing = [y for y in (start, end) if y not in years]
+    if missing:
+        raise KeyError(f"the model has years {years}; missing {missing}")
+    if "tau_share" not in model or "productivity_exogenous" not in model:
+        raise MissingVariableError(
+            "decompose needs the externalities: set them with "
+            "spatialocc.with_externalities(model, tau_share=..., tau_size=...)"
+        )
+    extra = [d for d in model.dims if d not in {"year", *_CORE}]
+    if extra:
+        raise DimensionError(
+            f"decompose takes one economy per year; found extra dimensions {extra}"
+        )
+
+
+_CORE = {"occupation", "industry", "city", "origin", "input"}
+
+
+def _solve_step(
+    first: xr.Dataset, last: xr.Dataset, components: frozenset[str], tol: float, real_estate: str
+) -> xr.Dataset:
+    economy = step_model(first, last, components, real_estate=real_estate)
+    return solve_equilibrium(economy, tol=tol)
+
+
+def _optimum_step(
+    first: xr.Dataset,
+    last: xr.Dataset,
+    components: frozenset[str],
+    reference: xr.Dataset,
+    tol: float,
+    real_estate: str,
+) -> xr.Dataset:
+    economy = step_model(first, last, components, real_estate=real_estate)
+    return solve_optimal(economy, reference=reference, tol=tol)
+
+
+def _kept(solution: xr.Dataset) -> xr.Dataset:
+    out = solution[[v for v in KEPT if v in solution]]
+    residuals = [v for v in solution.data_vars if v.startswith("residual_")]
+    out["max_residual"] = xr.concat([solution[v] for v in residuals], "condition").max("condition")
+    out["welfare_gain"] = solution.get("welfare_gain", xr.ones_like(solution["welfare"]))
+    return out
+
+
+def decompose(
+    model: xr.Dataset,
+    *,
+    start: int = 1980,
+    end: int = 2015,
+    steps: str | Sequence[str] = "paper",
+    with_optimum: bool = True,
+    no_externalities: bool = True,
+    scheduler: str | None = None,
+    tol: float = 1e-10,
+    real_estate: str = REAL_ESTATE,
+) -> xr.Dataset:
+    """Decompose the change from the ``start`` to the ``end`` calibration (Table 3).
+
+    Parameters
+    ----------
+    model
+        A model with a ``year`` dimension holding both calibrations (``spatialocc.invert`` on
+        both years) and the externalities set with :func:`spatialocc.with_externalities`.
+    start, end
+        The two years.
+    steps
+        ``"paper"`` (the paper's order, rows 1-11 of Table 3) or an ordered list of component
+        names from :data:`COMPONENTS`; a list that uses all seven adds the paper's optimum and
+        real-estate rows as well.
+    with_optimum
+        Solve the optimal-allocation rows (the slow ones); without, they are left out.
+    no_externalities
+        Add the panel with τ = 0 (rows 12-22), where λ̂ is the productivity inverted without
+        externalities.
+    scheduler
+        Passed to ``dask.compute``: ``None`` uses dask's default (threads, or the active
+        ``dask.distributed`` client), or ``"synchronous"``, ``"threads"``, ``"processes"``. For
+        a cluster, create ``dask.distributed.Client(...)`` first (a ``LocalCluster`` or the
+        address of a remote scheduler); the steps then run on its workers.
+    tol
+        Solver tolerance for every step.
+
+    Returns
+    -------
+    xarray.Dataset
+        On dimensions ``panel`` ("full_model", "no_externalities") and ``step`` (the row
+        labels): every step's ``wage``, ``employment``, ``rent_rate``, ``price_index``,
+        ``consumption``, ``real_consumption``, ``welfare``, the fundamentals used
+        (``productivity_exogenous``, ``amenity``, ``land``), ``welfare_gain`` (1 for
+        equilibrium rows), ``converged``, ``iterations`` and ``max_residual``; coordinates
+        ``row`` (the paper's row numbers), ``optimum`` (bool) and ``baseline`` (the label of
+        the Baseline row). :func:`decomposition_table` lays it out like Table 3.
+    """
+    _check_model(model, start, end)
+    if isinstance(steps, str):
+        if steps != "paper":
+            raise ValueError(f"steps must be 'paper' or a list of components, got {steps!r}")
+        plan = paper_steps(start, end)
+    else:
+        plan = paper_steps(start, end, list(steps))
+    if not with_optimum:
+        plan = [s for s in plan if not s.optimum]
+    panels = ["full_model", "no_externalities"] if no_externalities else ["full_model"]
+
+    tasks = []
+    for panel in panels:
+        m = model if panel == "full_model" else _without_externalities(model)
+        # the two calibrations enter the task graph once per panel; each task builds its
+        # step's economy from them
+        first = dask.delayed(m.sel(year=start, drop=True), pure=True)
+        last = dask.delayed(m.sel(year=end, drop=True), pure=True)
+        equilibria: dict[frozenset[str], object] = {}
+        for step in plan:
+            comps = step.components
+            if comps not in equilibria:
+                equilibria[comps] = dask.delayed(_solve_step, pure=True)(
+                    first, last, comps, tol, real_estate
+                )
+            solved = equilibria[comps]
+            if step.optimum:
+                solved = dask.delayed(_optimum_step, pure=True)(
+                    first, last, comps, solved, tol, real_estate
+                )
+            tasks.append(dask.delayed(_kept, pure=True)(solved))
+    results = dask.compute(*tasks, scheduler=scheduler)
+
+    labels = [s.label for s in plan]
+    per_panel = [
+        xr.concat(results[i * len(plan) : (i + 1) * len(plan)], "step", coords="minimal")
+        for i in range(len(panels))
+    ]
+    out = xr.concat(per_panel, "panel", coords="minimal")
+    rows = [[i * len(plan) + r + 1 for r in range(len(plan))] for i in range(len(panels))]
+    out = out.assign_coords(
+        panel=panels,
+        step=labels,
+        row=(("panel", "step"), np.array(rows)),
+        optimum=("step", [s.optimum for s in plan]),
+        end_components=(
+            "step",
+            [", ".join(c for c in COMPONENTS if c in s.components) for s in plan],
+        ),
+    )
+    baseline = [s.label for s in plan if "(Baseline" in s.label]
+    out.attrs = {
+        "title": f"Decomposition of the change from {start} to {end} (Table 3)",
+        "start_year": start,
+        "end_year": end,
+        "baseline": baseline[0] if baseline else labels[0],
+        "components": ", ".join(PAPER_ORDER if isinstance(steps, str) else steps),
+    }
+    return annotate(out)
+
+
+def _names(components: frozenset[str]) -> str:
+    return ", ".join(c for c in COMPONENTS if c in components)
+
+
+def _without_externalities(model: xr.Dataset) -> xr.Dataset:
+    zero = xr.zeros_like(model["tau_share"])
+    return model.assign(
+        tau_share=zero, tau_size=zero.copy(), productivity_exogenous=model["productivity"]
+    )
+
+
+def decomposition_table(result: xr.Dataset) -> pd.DataFrame:
+    """Table 3: each occupation's welfare relative to the Baseline row of its panel and the
+    ratio of the first occupation's relative welfare to the second's.
+
+    Returns a DataFrame indexed by (panel, row, step) with one column per occupation and
+    ``ratio``; ``attrs["baseline_ratio"]`` holds each panel's welfare ratio at the Baseline
+    (the paper's "ratio of CNR to non-CNR welfare in Baseline").
+    """
+    if "welfare" not in result or "step" not in result.dims:
+        raise MissingVariableError("decomposition_table needs what spatialocc.decompose returns")
+    baseline = result.attrs.get("baseline", str(result["step"].values[0]))
+    welfare = result["welfare"]
+    relative = welfare / welfare.sel(step=baseline)
+    occupations = [str(k) for k in result["occupation"].values]
+    frames = []
+    baseline_ratio = {}
+    for panel in result["panel"].values:
+        rel = relative.sel(panel=panel)
+        frame = pd.DataFrame(
+            {k: rel.sel(occupation=k).values for k in occupations},
+            index=pd.MultiIndex.from_arrays(
+                [
+                    [PANELS.get(str(panel), str(panel))] * rel.sizes["step"],
+                    result["row"].sel(panel=panel).values,
+                    result["step"].values,
+                ],
+                names=["panel", "row", "step"],
+            ),
+        )
+        if len(occupations) >= 2:
+            frame["ratio"] = frame[occupations[0]] / frame[occupations[1]]
+            base = welfare.sel(panel=panel, step=baseline)
+            baseline_ratio[PANELS.get(str(panel), str(panel))] = float(
+                base.sel(occupation=occupations[0]) / base.sel(occupation=occupations[1])
+            )
+        frames.append(frame)
+    table = pd.concat(frames)
+    table.attrs["baseline"] = baseline
+    table.attrs["baseline_ratio"] = baseline_ratio
+    return table
+
+
+def cnr_share_distribution(
+    result: xr.Dataset,
+    *,
+    occupation: str | None = None,
+    bins: Sequence[float] | None = None,
+    rows: Mapping[str, str] | None = None,
+) -> xr.DataArray:
+    """Figure 18: the share of population in cities by the city's CNR share of employment,
+    as a deviation (percentage points) from the population-weighted average.
+
+    ``rows`` maps a distribution name to a step label of the full-model panel; by default
+    the Baseline, the end-year data (the row with every component at end values) and the
+    optimal allocation. ``bins`` are edges in percentage points (default: 2-point bins from
+    -12 to 12, with the outer bins open).
+    """
+    occupation = occupation or str(result["occupation"].values[0])
+    full = result.sel(panel="full_model") if "panel" in result.dims else result
+    if rows is None:
+        everything = _names(frozenset(COMPONENTS))
+        first = {}
+        for label, comps, opt in zip(
+            full["step"].values, full["end_components"].values, full["optimum"].values, strict=True
+        ):
+            if comps == everything:
+                first.setdefault(bool(opt), str(label))
+        rows = {f"Baseline {result.attrs['start_year']}": result.attrs["baseline"]}
+        if False in first:
+            rows[f"{result.attrs['end_year']} data"] = first[False]
+        if True in first:
+            rows[f"{result.attrs['end_year']} optimum"] = first[True]
+    edges = np.asarray(bins if bins is not None else np.arange(-12.0, 12.1, 2.0), dtype=float)
+    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError(f"bins must be increasing edges, got {edges}")
+    shares = []
+    for label in rows.values():
+        residents = full["employment"].sel(step=label).sum("industry")
+        population = residents.sum("occupation")
+        share = residents.sel(occupation=occupation) / population
+        mean = float((share * population).sum() / population.sum())
+        deviation = 100.0 * (share.values - mean)
+        index = np.clip(np.searchsorted(edges, deviation, side="right") - 1, 0, edges.size - 2)
+        counts = np.bincount(index, weights=population.values, minlength=edges.size - 1)
+        shares.append(counts / counts.sum())
+    centers = 0.5 * (edges[:-1] + edges[1:])
+    return xr.DataArray(
+        np.array(shares),
+        dims=("distribution", "bin"),
+        coords={
+            "distribution": list(rows),
+            "bin": centers,
+            "bin_lower": ("bin", np.r_[-np.inf, edges[1:-1]]),
+            "bin_upper": ("bin", np.r_[edges[1:-1], np.inf]),
+        },
+        name="population_share",
+        attrs={
+            "long_name": f"share of population in cities by {occupation} share of employment",
+            "units": "1",
+            "bin_units": "percentage points from the population-weighted mean",
+        },
+    )

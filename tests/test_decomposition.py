@@ -1,0 +1,220 @@
+"""The 1980 -> 2015 decomposition of Table 3 (MODEL.md section 5)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import spatialocc
+from spatialocc.solvers.decomposition import (
+    COMPONENTS,
+    cnr_share_distribution,
+    decompose,
+    decomposition_table,
+    paper_steps,
+    productivity_components,
+)
+
+TAU = {"tau_share": {"CNR": 1.304, "nonCNR": 0.835}, "tau_size": {"CNR": 0.349, "nonCNR": 0.357}}
+
+
+@pytest.fixture(scope="module")
+def model() -> xr.Dataset:
+    data = spatialocc.datasets.synthetic(n_cities=12, n_industries=6, seed=3)
+    return spatialocc.with_externalities(spatialocc.invert(data), **TAU)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> xr.Dataset:
+    data = spatialocc.datasets.synthetic(n_cities=7, n_industries=4, seed=5)
+    return spatialocc.with_externalities(spatialocc.invert(data), **TAU)
+
+
+@pytest.fixture(scope="module")
+def result(model: xr.Dataset) -> xr.Dataset:
+    return decompose(model, scheduler="synchronous")
+
+
+def relative_error(a: xr.DataArray, b: xr.DataArray) -> float:
+    a, b = xr.align(a, b, join="exact")
+    return float((abs(a - b) / abs(b).max()).max())
+
+
+def test_paper_steps_follow_table_3() -> None:
+    steps = paper_steps(1980, 2015)
+    assert len(steps) == 11
+    assert steps[3].label.endswith("(Baseline 1980)")
+    assert steps[7].label.endswith("(2015 parameters)")
+    assert steps[7].components == frozenset(COMPONENTS)
+    assert steps[8].optimum and steps[8].components == frozenset(COMPONENTS)
+    assert "real_estate_technology" not in steps[9].components
+    assert steps[10].label.endswith("(10)") and steps[10].optimum
+    # every step adds exactly one component to the previous one (rows 1-8)
+    for before, after in itertools.pairwise(steps[:8]):
+        assert len(after.components - before.components) == 1
+    with pytest.raises(ValueError, match="distinct names"):
+        paper_steps(1980, 2015, ["shares", "technology"])
+    with pytest.raises(ValueError, match="distinct names"):
+        paper_steps(1980, 2015, ["shares", "shares"])
+
+
+def test_components_are_weighted_means_and_recompose(model: xr.Dataset) -> None:
+    one = model.sel(year=1980)
+    parts = productivity_components(one)
+    lam = one["productivity_exogenous"]
+    weights = one["employment"].where(lam > 0)
+    log_lam = np.log(lam.where(lam > 0))
+    # m[j] is the employment-weighted mean of log λ̂ over (k, n) ...
+    m = (weights * log_lam).sum(["occupation", "city"]) / weights.sum(["occupation", "city"])
+    np.testing.assert_allclose(parts["national"], m, rtol=1e-13)
+    # ... b[k] makes the local remainder average to zero over (j, n) for each occupation ...
+    local_mean = (weights * parts["local"]).sum(["industry", "city"])
+    np.testing.assert_allclose(local_mean, 0.0, atol=1e-8 * float(weights.sum()))
+    # ... and the three parts recompose λ̂, zero cells included.
+    back = np.exp(parts["national"] + parts["skill"] + parts["local"]).fillna(0.0)
+    np.testing.assert_allclose(back.transpose(*lam.dims), lam, rtol=1e-12)
+    land = np.exp(parts["land_national"] + parts["land_local"])
+    np.testing.assert_allclose(land, one["land"], rtol=1e-12)
+
+
+def test_end_points_reproduce_the_data(model: xr.Dataset, result: xr.Dataset) -> None:
+    full = result.sel(panel="full_model")
+    first = full.isel(step=0)
+    assert str(first["step"].values) == "1980 parameters"
+    data_1980 = model.sel(year=1980)
+    assert relative_error(first["wage"], data_1980["wage"]) < 1e-8
+    assert relative_error(first["employment"], data_1980["employment"]) < 1e-8
+    last = full.sel(step=full["step"].values[7])
+    data_2015 = model.sel(year=2015)
+    assert relative_error(last["wage"], data_2015["wage"]) < 1e-8
+    assert relative_error(last["employment"], data_2015["employment"]) < 1e-8
+    # the τ = 0 panel too: its end points are the same data allocations
+    none = result.sel(panel="no_externalities")
+    assert relative_error(none.isel(step=7)["wage"], data_2015["wage"]) < 1e-8
+    assert relative_error(none.isel(step=0)["employment"], data_1980["employment"]) < 1e-8
+
+
+def test_every_step_is_an_equilibrium(result: xr.Dataset) -> None:
+    assert bool(result["converged"].all())
+    assert float(result["max_residual"].max()) < 1e-8
+    # national employment of each step: 1980 total before national trends, 2015 after
+    totals = result["employment"].sum(["occupation", "industry", "city"])
+    emp = result["employment"].sum(["industry", "city"])
+    assert result.sizes["step"] == 11 and result.sizes["panel"] == 2
+    np.testing.assert_allclose(totals.isel(step=2), totals.isel(step=7), rtol=1e-9)
+    assert abs(float(totals.isel(step=1, panel=0) / totals.isel(step=2, panel=0)) - 1) > 1e-3
+    # occupation composition: 1980 in rows 3-4, 2015 from row 5 on
+    share = emp / emp.sum("occupation")
+    np.testing.assert_allclose(share.isel(step=3), share.isel(step=0), rtol=1e-9)
+    np.testing.assert_allclose(share.isel(step=4), share.isel(step=7), rtol=1e-9)
+
+
+def test_table_3_layout(result: xr.Dataset) -> None:
+    table = decomposition_table(result)
+    assert list(table.columns) == ["CNR", "nonCNR", "ratio"]
+    assert table.index.get_level_values("row").tolist() == list(range(1, 23))
+    baseline = table.xs(4, level="row")
+    np.testing.assert_allclose(baseline[["CNR", "nonCNR", "ratio"]].to_numpy(), 1.0, rtol=1e-14)
+    assert table.xs(15, level="row")[["CNR", "nonCNR"]].to_numpy() == pytest.approx(1.0)
+    np.testing.assert_allclose(table["ratio"], table["CNR"] / table["nonCNR"], rtol=1e-14)
+    full = result["welfare"].sel(panel="full_model")
+    expected = float(full.isel(step=3).sel(occupation="CNR") / full.isel(step=3)[1])
+    assert table.attrs["baseline_ratio"]["Full model"] == pytest.approx(expected, rel=1e-14)
+
+
+def test_optimum_rows_gain_equally(result: xr.Dataset) -> None:
+    """Rows 9 and 11 are optima with equal proportional gains over rows 8 and 10: every
+    occupation gains and the CNR/nonCNR ratio of relative welfare is unchanged."""
+    table = decomposition_table(result)
+    for optimum, equilibrium in ((9, 8), (11, 10), (20, 19), (22, 21)):
+        opt = table.xs(optimum, level="row").iloc[0]
+        eq = table.xs(equilibrium, level="row").iloc[0]
+        assert opt["CNR"] >= eq["CNR"] * (1 - 1e-12)
+        assert opt["nonCNR"] >= eq["nonCNR"] * (1 - 1e-12)
+        assert opt["ratio"] == pytest.approx(eq["ratio"], rel=1e-9)
+    gains = result["welfare_gain"].sel(step=result["optimum"])
+    np.testing.assert_allclose(gains.isel(occupation=0), gains.isel(occupation=1), rtol=1e-9)
+
+
+def test_identical_years_change_nothing(tiny: xr.Dataset) -> None:
+    """If the end calibration is the start one, every equilibrium step is the start data."""
+    same = tiny.sel(year=[1980, 1980]).assign_coords(year=[1980, 2015])
+    result = decompose(same, with_optimum=False, no_externalities=False, scheduler="sync")
+    for label in result["step"].values:
+        step = result.sel(panel="full_model", step=label)
+        assert relative_error(step["wage"], tiny.sel(year=1980)["wage"]) < 1e-8
+    table = decomposition_table(result)
+    np.testing.assert_allclose(table[["CNR", "nonCNR"]].to_numpy(), 1.0, rtol=1e-8)
+
+
+def test_user_order_keeps_the_end_points(tiny: xr.Dataset) -> None:
+    order = list(reversed(list(COMPONENTS)))
+    result = decompose(tiny, steps=order, with_optimum=False, scheduler="synchronous")
+    # the seven swaps, then (all seven components used) the end year without real-estate change
+    assert result.sizes["step"] == len(order) + 2
+    assert str(result["step"].values[1]) == "(1) + change in amenities"
+    last = result.sel(panel="full_model").isel(step=len(order))
+    assert relative_error(last["wage"], tiny.sel(year=2015)["wage"]) < 1e-8
+    # no Baseline row in this order: the table is relative to the first row
+    table = decomposition_table(result)
+    assert table.xs(1, level="row")[["CNR", "nonCNR"]].to_numpy() == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module")
+def reference(tiny: xr.Dataset) -> xr.Dataset:
+    return decompose(tiny, scheduler="synchronous")
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "processes"])
+def test_schedulers_give_identical_numbers(
+    tiny: xr.Dataset, reference: xr.Dataset, scheduler: str
+) -> None:
+    other = decompose(tiny, scheduler=scheduler)
+    xr.testing.assert_identical(other, reference)
+
+
+def test_local_cluster_gives_identical_numbers(tiny: xr.Dataset, reference: xr.Dataset) -> None:
+    distributed = pytest.importorskip("dask.distributed", reason="needs spatialocc[distributed]")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        other = decompose(tiny)  # the active client is dask's default scheduler
+    xr.testing.assert_identical(other, reference)
+
+
+def test_cnr_share_distribution(model: xr.Dataset, result: xr.Dataset) -> None:
+    dist = cnr_share_distribution(result)
+    assert dist["distribution"].values.tolist() == ["Baseline 1980", "2015 data", "2015 optimum"]
+    np.testing.assert_allclose(dist.sum("bin"), 1.0, rtol=1e-12)
+    # the 2015 data row, recomputed directly from the data
+    residents = model.sel(year=2015)["employment"].sum("industry")
+    population = residents.sum("occupation").values
+    share = (residents.sel(occupation="CNR") / residents.sum("occupation")).values
+    deviation = 100 * (share - np.average(share, weights=population))
+    edges = np.arange(-12.0, 12.1, 2.0)
+    expected = [
+        population[(deviation >= lo) & (deviation < hi)].sum() / population.sum()
+        for lo, hi in zip(np.r_[-np.inf, edges[1:-1]], np.r_[edges[1:-1], np.inf], strict=True)
+    ]
+    np.testing.assert_allclose(dist.sel(distribution="2015 data"), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="increasing"):
+        cnr_share_distribution(result, bins=[1.0, 0.0])
+
+
+def test_bad_input(model: xr.Dataset) -> None:
+    with pytest.raises(spatialocc.DimensionError, match="'year' dimension"):
+        decompose(model.sel(year=2015))
+    with pytest.raises(KeyError, match="missing \\[1990\\]"):
+        decompose(model, start=1990)
+    with pytest.raises(spatialocc.MissingVariableError, match="with_externalities"):
+        decompose(model.drop_vars(["tau_share", "tau_size", "productivity_exogenous"]))
+    with pytest.raises(ValueError, match="distinct names"):
+        decompose(model, steps=["shares", "weather"])
+    with pytest.raises(ValueError, match="'paper'"):
+        decompose(model, steps="reverse")
