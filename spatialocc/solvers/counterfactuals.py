@@ -14,6 +14,7 @@ import xarray as xr
 
 from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.schema import REAL_ESTATE
+from spatialocc.solvers.inversion import additive_inversion
 
 Transformation = Callable[[xr.Dataset], xr.Dataset]
 
@@ -125,13 +126,64 @@ def model_implied_instruments(model: xr.Dataset) -> xr.Dataset:
     return model.assign(productivity_exogenous=xr.where(positive, mean, 0.0).transpose(*lam.dims))
 
 
+def additive_amenities(
+    model: xr.Dataset, *, nu_additive: float | xr.DataArray | None = None
+) -> xr.Dataset:
+    """Additive (Gumbel) amenities, section 7.3: re-invert the amenities under the additive
+    form at the model's allocation.
+
+    Utility becomes ``a[n] + A[k,n] + C[k,n]`` with Gumbel draws of scale 1/ν_add, and
+    ``amenity_additive`` A[k,n] = log(L[k,n]) / ν_add - C[k,n] (plus a constant per occupation
+    that makes its employment-weighted mean over cities 0) rationalizes the stored
+    residents L[k,n] and real consumption C[k,n] = consumption / price_index; for an inverted
+    model that is the data, for a transformed model (whose stored allocation is still the
+    data) it commutes with the other transformations. Sets ``additive_amenities = True``,
+    ``nu_additive`` (given, else the model's own, else ν / C̄ as in
+    :func:`spatialocc.invert`) and the additive ``welfare``; productivity, τ and every
+    parameter are kept. Solve the result with :func:`spatialocc.solve_equilibrium` or
+    :func:`spatialocc.solve_optimal`.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> from spatialocc.solvers.counterfactuals import additive_amenities
+    >>> data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, years=(2015,))
+    >>> cf = additive_amenities(spatialocc.invert(data))
+    >>> bool(cf["additive_amenities"]), cf["amenity_additive"].dims
+    (True, ('year', 'occupation', 'city'))
+    """
+    return additive_inversion(model, nu_additive=nu_additive)
+
+
+def _complete_amenity_forms(models: list[xr.Dataset]) -> list[xr.Dataset]:
+    """When some scenarios use additive amenities and others do not, give the others the
+    additive variables too (re-inverted at their allocation) with ``additive_amenities =
+    False``, so that the stacked Dataset keeps each scenario's form."""
+    flagged = ["additive_amenities" in m for m in models]
+    if not any(flagged) or all(flagged):
+        return models
+    nu_additive = next(m["nu_additive"] for m, f in zip(models, flagged, strict=True) if f)
+    out = []
+    for m, f in zip(models, flagged, strict=True):
+        if not f:
+            welfare = m["welfare"]
+            m = additive_inversion(m, nu_additive=nu_additive).assign(
+                additive_amenities=xr.DataArray(False), welfare=welfare
+            )
+        out.append(m)
+    return out
+
+
 def scenarios(
     model: xr.Dataset, transformations: Mapping[str, Transformation | None]
 ) -> xr.Dataset:
     """Stack transformed copies of ``model`` along a new ``scenario`` dimension.
 
     ``None`` keeps the model as it is (a baseline). Each transformation must return a model
-    with the same variables as the others.
+    with the same variables as the others. Scenarios may mix amenity forms (for example a
+    baseline and :func:`additive_amenities`): the multiplicative ones then carry the additive
+    variables with ``additive_amenities = False``, and each scenario is solved under its own
+    form.
 
     Examples
     --------
@@ -147,6 +199,7 @@ def scenarios(
     if not transformations:
         raise ValueError("give at least one scenario")
     models = [(f(model) if f is not None else model) for f in transformations.values()]
+    models = _complete_amenity_forms(models)
     names = [set(m.data_vars) for m in models]
     if any(n != names[0] for n in names):
         common = set.intersection(*names)
@@ -162,4 +215,5 @@ TRANSFORMATIONS: dict[str, Transformation] = {
     "no_trade_costs": no_trade_costs,
     "homogeneous_linkages": homogeneous_linkages,
     "model_implied_instruments": model_implied_instruments,
+    "additive_amenities": additive_amenities,
 }

@@ -16,7 +16,7 @@ from spatialocc.dims.errors import DimensionError, MissingVariableError
 from spatialocc.dims.schema import CORE_DIMS, annotate, kernel_dims
 from spatialocc.dims.validation import validate
 from spatialocc.solvers.anderson import anderson
-from spatialocc.solvers.inversion import ConvergenceWarning
+from spatialocc.solvers.inversion import ConvergenceWarning, additive_welfare
 from spatialocc.solvers.trade import trade_kernel
 
 # -- the model's equations on plain arrays -----------------------------------------------------
@@ -29,6 +29,9 @@ class Economy:
     lam_hat[k,j,n], tau_share[k], tau_size[k], amenity[k,n], land[n], distance[n,n'],
     trade_cost[j], alpha[j], gamma[j,n], gamma_io[j',j,n], beta[j,n], national[k] (national
     employment by occupation), income (total nominal income of the numeraire), tradable[j].
+    With ``additive`` (section 7.3) the location choice and welfare use the additive amenities
+    amenity_additive[k,n] and the logit scale nu_additive instead of amenity and nu; amenity
+    still marks where each occupation lives (``lives``).
     """
 
     lam_hat: np.ndarray
@@ -48,6 +51,9 @@ class Economy:
     nu: float
     eps: float
     tradable: np.ndarray
+    additive: bool = False
+    amenity_additive: np.ndarray | None = None
+    nu_additive: float = math.nan
     K_trade: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +65,36 @@ class Economy:
         self.alpha_k = self.alpha if self.by_occupation else np.tile(self.alpha, (K, 1))
         self.K_trade = trade_kernel(self.distance, self.theta, self.trade_cost[self.tradable])
         self.lives = self.amenity > 0
+        self.additive = bool(self.additive)
+        if self.additive and not (self.nu_additive > 0 and self.amenity_additive is not None):
+            raise ValueError("additive amenities need amenity_additive and a positive nu_additive")
+
+    def log_pull(self, real_consumption: np.ndarray) -> np.ndarray:
+        """ν log(A C) (Fréchet) or ν_add (A + C) (Gumbel, section 7.3) where k lives, -inf
+        elsewhere: the log of the numerator of the location choice."""
+        lives = self.lives
+        if self.additive:
+            utility = np.where(lives, self.amenity_additive + real_consumption, 0.0)
+            return np.where(lives, self.nu_additive * utility, -np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_ac = np.log(np.where(lives, self.amenity * real_consumption, 1.0))
+        return np.where(lives, self.nu * log_ac, -np.inf)
+
+    def welfare(self, real_consumption: np.ndarray) -> np.ndarray:
+        """Expected utility v[k] (section 2, item 14, or its additive variant)."""
+        if self.additive:
+            return additive_welfare(
+                self.nu_additive, self.amenity_additive + real_consumption, self.lives
+            )
+        return welfare_index(self.nu, self.log_pull(real_consumption), self.lives)
+
+    def location_elasticity(self, real_consumption: np.ndarray) -> float:
+        """The largest elasticity of the location choice with respect to log consumption:
+        ν, or ν_add C[k,n] with additive amenities (over the cities where k lives)."""
+        if not self.additive:
+            return self.nu
+        C = np.abs(np.where(self.lives, real_consumption, 0.0))
+        return float(self.nu_additive * max(float(C.max()), 0.0)) or self.nu
 
 
 @dataclass
@@ -284,8 +320,7 @@ def _updated(eco: Economy, st: State):
     labor_income = np.einsum("kjn,jn->kn", st.labor_share, (1 - eco.beta) * eco.gamma * Y)
     scale = eco.income / (labor_income.sum() + (rent * eco.land).sum())
     log_w = np.log(labor_income[lives] * scale) - np.log(st.residents[lives])
-    C = st.consumption / st.price_index
-    log_pull = np.where(lives, eco.nu * np.log(np.where(lives, eco.amenity * C, 1.0)), -np.inf)
+    log_pull = eco.log_pull(st.consumption / st.price_index)
     log_L = np.log(eco.national)[:, None] + log_pull - logsumexp(log_pull, axis=1, keepdims=True)
     return log_w, log_L[lives], rent * scale, st.price * scale, Y * scale
 
@@ -335,7 +370,12 @@ def solve_arrays(
     layout = _Layout(lives, producing, has_land, eco.land.size, eco.alpha_k.shape[1])
     gamma_va = float(np.max(eco.gamma * (1 - eco.beta)))
     wage_step = WAGE_STEP / (1.0 + eco.theta * gamma_va)
-    location_step = min(0.5, LOCATION_STEP / eco.nu)
+    # The location map's slope is the elasticity of residents with respect to log
+    # consumption: ν with Fréchet amenities, ν_add C[k,n] with additive ones (at the start).
+    real0 = (wage0 + _chi(eco, wage0, residents0, rent0)[:, None]) / _price_index(
+        eco.alpha_k, price0
+    )
+    location_step = min(0.5, LOCATION_STEP / eco.location_elasticity(real0))
     n_lives = int(lives.sum())
     stateful = isinstance(policy, StatefulPolicy)
     n_extra = policy.values.size if stateful else 0
@@ -483,12 +523,23 @@ def equilibrium_residuals(
     P_n = _price_index(eco.alpha_k, P)
     price_index = np.broadcast_to(price_index, P_n.shape)
     lives = L_kn > 0
-    log_pull = nu * np.log(np.where(lives, eco.amenity * C, 1.0))
+    if eco.additive:
+        # Gumbel (section 7.3): L[k,n]/L[k] = exp(ν (A + C)) / sum exp(ν (A + C)),
+        # v[k] = (log sum exp(ν (A + C)) + γ_E) / ν, ν per unit of real consumption.
+        nu_a = eco.nu_additive
+        utility = np.where(lives, eco.amenity_additive + np.where(lives, C, 0.0), 0.0)
+        top = np.max(np.where(lives, utility, -np.inf), axis=1, keepdims=True)
+        pull = np.where(lives, np.exp(nu_a * np.where(lives, utility - top, 0.0)), 0.0)
+        shares = pull / pull.sum(axis=1, keepdims=True)
+        v = top[:, 0] + (np.log(pull.sum(axis=1)) + np.euler_gamma) / nu_a
+    else:
+        log_pull = nu * np.log(np.where(lives, eco.amenity * C, 1.0))
+        shares = location_shares(log_pull, lives)
+        v = welfare_index(nu, log_pull, lives)
     out["location"] = max(
-        _relative(L_kn / L_kn.sum(axis=1, keepdims=True), location_shares(log_pull, lives)),
+        _relative(L_kn / L_kn.sum(axis=1, keepdims=True), shares),
         _relative(price_index, P_n),
     )
-    v = welfare_index(nu, log_pull, lives)
     out["welfare"] = _relative(welfare, v)
     out["numeraire"] = _relative(wage_bill.sum() + land_income.sum(), eco.income)
     return out
@@ -577,6 +628,9 @@ ECONOMY_INPUTS: dict[str, tuple[str, ...]] = {
     "theta": (),
     "nu": (),
     "epsilon": (),
+    "additive_amenities": (),
+    "amenity_additive": ("occupation", "city"),
+    "nu_additive": (),
 }
 START_INPUTS: dict[str, tuple[str, ...]] = {
     "wage": ("occupation", "city"),
@@ -671,6 +725,31 @@ def economy_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
         "theta": model["theta"],
         "nu": model["nu"],
         "epsilon": model["epsilon"],
+        **amenity_form_inputs(model),
+    }
+
+
+def amenity_form_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
+    """``additive_amenities``, ``amenity_additive`` and ``nu_additive`` of the model, or, for a
+    model with multiplicative amenities (no ``additive_amenities``, or False), placeholders
+    that the kernels ignore."""
+    if "additive_amenities" not in model:
+        return {
+            "additive_amenities": xr.DataArray(False),
+            "amenity_additive": xr.zeros_like(model["amenity"]),
+            "nu_additive": xr.DataArray(math.nan),
+        }
+    missing = [v for v in ("amenity_additive", "nu_additive") if v not in model]
+    if missing:
+        raise MissingVariableError(
+            f"the model has 'additive_amenities' but not {missing}; set the additive amenities "
+            f"with spatialocc.invert(data, amenities='additive') or "
+            f"spatialocc.counterfactuals.additive_amenities(model)."
+        )
+    return {
+        "additive_amenities": model["additive_amenities"].astype(bool),
+        "amenity_additive": model["amenity_additive"],
+        "nu_additive": model["nu_additive"],
     }
 
 
@@ -693,6 +772,9 @@ def _economy(arrays: Mapping[str, np.ndarray], tradable: np.ndarray) -> Economy:
         nu=float(arrays["nu"]),
         eps=float(arrays["epsilon"]),
         tradable=tradable,
+        additive=bool(arrays.get("additive_amenities", False)),
+        amenity_additive=arrays.get("amenity_additive"),
+        nu_additive=float(arrays.get("nu_additive", math.nan)),
     )
 
 
@@ -707,8 +789,7 @@ def _solution_arrays(eco: Economy, st: State, policy: PolicyRule) -> dict[str, n
             0.0,
         )
     C = st.consumption / st.price_index
-    log_pull = eco.nu * np.log(np.where(eco.lives, eco.amenity * C, 1.0))
-    welfare = welfare_index(eco.nu, log_pull, eco.lives)
+    welfare = eco.welfare(C)
     return {
         "wage": w,
         "employment": employment,

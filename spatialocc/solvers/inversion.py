@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 from scipy.special import gamma as gamma_function
+from scipy.special import logsumexp
 
 from spatialocc.dims.errors import (
     DimensionError,
@@ -340,6 +341,113 @@ def invert_arrays(
     return outputs
 
 
+# -- additive (Gumbel) amenities, section 7.3 ------------------------------------------------
+
+
+def calibrated_nu_additive(nu: float, residents: np.ndarray, real_consumption: np.ndarray) -> float:
+    """ν_add = ν / C̄, with C̄ the employment-weighted mean real consumption over occupations and
+    cities: the logit elasticity of L[k,n] with respect to C[k,n], ν_add C[k,n] (1 - L[k,n]/L[k]),
+    then averages ν (1 - L[k,n]/L[k]), the Fréchet elasticity with respect to log C **[choice]**."""
+    lives = residents > 0
+    mean = (np.where(lives, real_consumption, 0.0) * residents).sum() / residents.sum()
+    if not mean > 0:
+        raise InconsistentDataError(
+            f"the employment-weighted mean real consumption is {mean:.6g}, not positive, so "
+            f"ν_add = ν / C̄ is undefined; pass nu_additive explicitly."
+        )
+    return float(nu) / float(mean)
+
+
+def additive_welfare(nu_add: float, utility: np.ndarray, lives: np.ndarray) -> np.ndarray:
+    """v[k] = (log sum_n exp(ν_add U[k,n]) + γ_E) / ν_add with U = A + C: the expected maximum of
+    U + a over cities when the a[n] are Gumbel with scale 1/ν_add and location 0 (γ_E is Euler's
+    constant), over the cities where k lives; overflow-free."""
+    pull = np.where(lives, nu_add * np.where(lives, utility, 0.0), -np.inf)
+    return (logsumexp(pull, axis=1) + np.euler_gamma) / nu_add
+
+
+def additive_amenity_arrays(
+    residents: np.ndarray, real_consumption: np.ndarray, nu_add: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Amenities A[k,n] = log(L[k,n]) / ν_add - C[k,n] (MODEL.md section 3, step 7, additive
+    variant), shifted so that their employment-weighted mean over cities is 0 for each
+    occupation, and 0 where nobody lives; and the welfare v[k] they imply. Axes: L[k,n],
+    C[k,n]."""
+    lives = residents > 0
+    with np.errstate(divide="ignore"):
+        A = np.where(
+            lives, np.log(np.where(lives, residents, 1.0)) / nu_add - real_consumption, 0.0
+        )
+    A = A - (A * residents).sum(axis=1, keepdims=True) / residents.sum(axis=1, keepdims=True)
+    A = np.where(lives, A, 0.0)
+    return A, additive_welfare(nu_add, A + real_consumption, lives)
+
+
+def additive_inversion(
+    model: xr.Dataset, *, nu_additive: float | xr.DataArray | None = None
+) -> xr.Dataset:
+    """Amenities of the additive (Gumbel) preferences of section 7.3 that rationalize the
+    model's own allocation.
+
+    From the residents L[k,n] (``employment`` summed over industries) and real consumption
+    ``C[k,n] = consumption / price_index`` of ``model``, sets ``amenity_additive``
+    ``A[k,n] = log(L[k,n]) / ν_add - C[k,n]`` plus a constant per occupation that makes its
+    employment-weighted mean over cities 0 **[choice]** (0 where nobody lives), ``nu_additive``
+    ν_add, ``additive_amenities = True`` and the additive ``welfare``. The multiplicative
+    ``amenity`` is kept: it defines where each occupation can live.
+
+    ``nu_additive`` None uses the model's own ``nu_additive`` when it has one, and otherwise
+    calibrates ``ν_add = ν / C̄`` (C̄ the employment-weighted mean real consumption), which
+    gives the logit the Fréchet model's average elasticity of L[k,n] with respect to C[k,n]
+    **[choice]**: a per-dollar ν equal to the paper's 2.02 would make the choice degenerate.
+    """
+    residents = model["employment"].sum("industry")
+    real = model["consumption"] / model["price_index"]
+    if nu_additive is None:
+        given = model["nu_additive"] if "nu_additive" in model else xr.DataArray(np.nan)
+    else:
+        given = (
+            nu_additive
+            if isinstance(nu_additive, xr.DataArray)
+            else xr.DataArray(float(nu_additive))
+        )
+        if given.chunks is None and not bool((np.isfinite(given) & (given > 0)).all()):
+            raise ValueError(
+                f"nu_additive must be a finite positive number (per dollar of real "
+                f"consumption), got {given.values}"
+            )
+
+    def kernel(L: np.ndarray, C: np.ndarray, nu: np.ndarray, nu_add: np.ndarray):
+        nu_add = float(nu_add)
+        if not np.isfinite(nu_add):
+            nu_add = calibrated_nu_additive(float(nu), L, C)
+        A, v = additive_amenity_arrays(L, C, nu_add)
+        return A, v, np.asarray(nu_add)
+
+    A, v, nu_add = xr.apply_ufunc(
+        kernel,
+        residents,
+        real,
+        model["nu"],
+        given,
+        input_core_dims=[["occupation", "city"], ["occupation", "city"], [], []],
+        output_core_dims=[["occupation", "city"], ["occupation"], []],
+        vectorize=True,
+        dask="parallelized",
+        output_dtypes=[float, float, float],
+        keep_attrs="drop",
+    )
+    out = model.assign(
+        amenity_additive=A.transpose(..., "occupation", "city"),
+        nu_additive=nu_add,
+        welfare=v.transpose(..., "occupation"),
+        additive_amenities=xr.DataArray(True),
+    )
+    for name in ("amenity_additive", "nu_additive", "welfare", "additive_amenities"):
+        out[name].attrs = {}
+    return annotate(out)
+
+
 def _core_chunk_check(ds: xr.Dataset, names: Sequence[str]) -> None:
     for name in names:
         chunks = ds[name].chunksizes
@@ -369,6 +477,8 @@ INPUTS: tuple[str, ...] = (
 
 
 LandUnits = Literal["rent_index", "one"]
+AmenityForm = Literal["multiplicative", "additive"]
+AMENITY_FORMS: tuple[str, ...] = ("multiplicative", "additive")
 
 
 def invert(
@@ -376,6 +486,8 @@ def invert(
     *,
     real_estate: str = REAL_ESTATE,
     land_units: LandUnits = "rent_index",
+    amenities: AmenityForm = "multiplicative",
+    nu_additive: float | xr.DataArray | None = None,
     trade_shares: bool = False,
     tol: float = 1e-12,
     max_iter: int = 20_000,
@@ -410,6 +522,23 @@ def invert(
     ``productivity`` λ[k,j,n] and ``amenity`` are 0 where nobody works; ``unit_cost`` is +inf
     for tradable city-industries that do not produce.
 
+    Additive amenities (section 7.3, ``amenities="additive"``): utility ``a[n] + A[k,n] +
+    C[k,n]`` with Gumbel draws a[n] of scale 1/ν_add, so that
+    ``L[k,n]/L[k] = exp(ν_add (A + C)) / sum_n' exp(ν_add (A + C))``. The model then also
+    carries ``amenity_additive`` ``A[k,n] = log(L[k,n]) / ν_add - C[k,n]`` + a constant per
+    occupation, normalized so that its employment-weighted mean over cities is 0
+    **[choice]** (in units of real consumption; 0 where nobody lives), ``nu_additive``
+    ν_add and ``additive_amenities = True``, which the solvers read to use the logit
+    equations; ``welfare`` is ``v[k] = (log sum_n exp(ν_add (A + C)) + γ_E) / ν_add``
+    (γ_E Euler's constant, so that v is the expected utility; it is in units of real
+    consumption and its level depends on the normalization of A, its changes do not).
+    ``amenity`` keeps the multiplicative inversion (it marks where each occupation lives).
+    ν in the logit multiplies dollars, so the paper's ν = 2.02 cannot be used as it is:
+    by default ``ν_add = ν / C̄``, C̄ the employment-weighted national mean real consumption
+    (of each batch element), which gives the logit elasticity of L[k,n] with respect to
+    C[k,n], ``ν_add C[k,n] (1 - L[k,n]/L[k])``, the Fréchet elasticity ``ν (1 - L[k,n]/L[k])``
+    on average **[choice]**.
+
     Parameters
     ----------
     data
@@ -420,6 +549,11 @@ def invert(
         Label of the land-using non-tradable industry.
     land_units
         ``"rent_index"`` or ``"one"``; see the normalizations above.
+    amenities
+        ``"multiplicative"`` (Fréchet, default) or ``"additive"`` (Gumbel, section 7.3).
+    nu_additive
+        ν_add per unit of real consumption, a number or a DataArray over batch dimensions;
+        ``None`` calibrates ``ν / C̄``. Only with ``amenities="additive"``.
     trade_shares
         Also return ``trade_share`` π[j,n,n'] (N²J values per batch element).
     tol, max_iter
@@ -433,7 +567,8 @@ def invert(
         ``productivity``, ``amenity``, ``land``, ``land_share``, ``rent_rate``, ``unit_cost``,
         ``price``, ``price_index``, ``gross_output``, ``expenditure``,
         ``land_income_per_worker``, ``consumption``, ``real_consumption``, ``welfare``,
-        ``iterations`` and ``converged``.
+        ``iterations`` and ``converged``; with additive amenities also ``amenity_additive``,
+        ``nu_additive`` and ``additive_amenities``.
 
     Raises
     ------
@@ -451,7 +586,17 @@ def invert(
     >>> model = spatialocc.invert(data)
     >>> round(float(model["consumption_share"].sum("industry").squeeze()), 12)
     1.0
+    >>> additive = spatialocc.invert(data, amenities="additive")
+    >>> bool(additive["additive_amenities"])
+    True
     """
+    if amenities not in AMENITY_FORMS:
+        raise ValueError(f"amenities must be one of {AMENITY_FORMS}, got {amenities!r}")
+    if nu_additive is not None and amenities != "additive":
+        raise ValueError(
+            "nu_additive is the scale of the additive (Gumbel) preferences; pass it together "
+            "with amenities='additive'"
+        )
     validate(data, kind="data")
     industries = data.indexes["industry"]
     if real_estate not in industries:
@@ -523,4 +668,6 @@ def invert(
         "inversion_tolerance": tol,
         "real_estate": real_estate,
     }
+    if amenities == "additive":
+        model = additive_inversion(model, nu_additive=nu_additive)
     return model

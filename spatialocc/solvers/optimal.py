@@ -47,15 +47,30 @@ def implied_pareto_weights(consumption: np.ndarray, residents: np.ndarray) -> np
     return phi / phi.sum()
 
 
+def implied_pareto_weights_additive(price_index: np.ndarray, residents: np.ndarray) -> np.ndarray:
+    """Additive amenities: φ[k] ∝ sum_n L[k,n] P[k,n] / L[k], normalized to sum to one, the
+    weights of a utilitarian planner maximizing sum_k φ[k] L[k] v[k] (the paper's (9) with U
+    linear) for which the lump sums are optimal. From the first-order condition for R[k] at
+    rule (11), relocation included: φ[k] L[k] sum_n s[k,n]/P[k,n] = μ L[k] P̄[k] sum_n
+    s[k,n]/P[k,n], with P̄[k] the employment-weighted mean price index of k."""
+    price_index = np.broadcast_to(price_index, residents.shape)
+    mean_price = (residents * price_index).sum(axis=1) / residents.sum(axis=1)
+    return mean_price / mean_price.sum()
+
+
 class OptimalRule(eq.StatefulPolicy):
-    """Proposition 1: e = (1 - t_L)(w + Δ) + χ + R[k], t_L = 1/(1+ν), Δ at the allocation.
+    """Proposition 1: e = (1 - t_L)(w + Δ) + χ + R[k], t_L = 1/(1+ν), Δ at the allocation;
+    with ``additive`` amenities, rule (11): e = w + Δ - P[n]/ν + χ + R[k] (``nu`` is then
+    ν_add, per unit of real consumption).
 
     The lump sums are R[k] = r[k] + R0 with R0 closing the budget exactly and r (the
-    unknowns) moved toward the planner's goal: equal proportional welfare gains relative to
-    ``reference_welfare`` (``goal="equal_gains"``), given Pareto weights of the criterion
-    sum φ log v (``goal="pareto"``), or given welfare levels for some occupations
-    (``goal="fixed"``, used to test optimality). ``extra`` is added to e before the budget is
-    closed (a perturbation of the schedule).
+    unknowns) moved toward the planner's goal: equal welfare gains relative to
+    ``reference_welfare`` (``goal="equal_gains"``: equal proportional gains v/v_ref, or with
+    additive amenities equal absolute gains v - v_ref), given Pareto weights of the criterion
+    sum φ log v (``goal="pareto"``, multiplicative amenities only), or given welfare levels
+    for some occupations (``goal="fixed"``, used to test optimality; with ``fixed`` empty the
+    unknowns r keep their values). ``extra`` is added to e before the budget is closed (a
+    perturbation of the schedule).
     """
 
     def __init__(
@@ -106,12 +121,27 @@ class OptimalRule(eq.StatefulPolicy):
 
     def target(self, eco: eq.Economy, st: eq.State) -> np.ndarray:
         residents = st.residents
-        mean_e = (st.consumption * residents).sum(axis=1) / residents.sum(axis=1)
-        C = st.consumption / st.price_index
-        log_pull = eco.nu * np.log(np.where(eco.lives, eco.amenity * C, 1.0))
-        log_v = np.log(eq.welfare_index(eco.nu, log_pull, eco.lives))
         r = self.values
         weights = residents.sum(axis=1) / residents.sum()
+        v = eco.welfare(st.consumption / st.price_index)
+        if self.additive:
+            # dv[k]/dR[k] = sum_n s[k,n] / P[k,n]: dollars of lump sum per unit of welfare
+            per_unit = residents.sum(axis=1) / (residents / st.price_index).sum(axis=1)
+            if self.goal == "equal_gains":
+                gain = v - self.reference
+                new = r + per_unit * ((weights * gain).sum() - gain)
+            elif self.goal == "fixed":
+                new = r.copy()
+                for k, level in self.fixed.items():
+                    new[k] = r[k] + per_unit[k] * (level - v[k])
+                return new
+            else:
+                raise ValueError(
+                    "with additive amenities the planner's goal must be 'equal_gains' or 'fixed'"
+                )
+            return new - (weights * new).sum()
+        mean_e = (st.consumption * residents).sum(axis=1) / residents.sum(axis=1)
+        log_v = np.log(v)
         if self.goal == "equal_gains":
             log_gain = log_v - np.log(self.reference)
             new = r + mean_e * ((weights * log_gain).sum() - log_gain)
@@ -176,12 +206,15 @@ OPTIMUM_EXTRA: dict[str, tuple[str, ...]] = {
 }
 
 
+AmenityForm = Literal["multiplicative", "additive"]
+
+
 def solve_optimal(
     model: xr.Dataset,
     *,
     weights: Weights = "equal_gains",
     reference: xr.Dataset | None = None,
-    amenities: Literal["multiplicative"] = "multiplicative",
+    amenities: AmenityForm | None = None,
     tol: float = 1e-10,
     max_iter: int = 20_000,
 ) -> xr.Dataset:
@@ -197,6 +230,38 @@ def solve_optimal(
     those of a planner maximizing
     ``sum φ[k] log v[k]`` **[choice: with multiplicative Fréchet amenities v is homogeneous of
     degree one in consumption, so a planner linear in v with fixed weights picks a corner]**.
+
+    Additive amenities (section 7.3; the model's ``additive_amenities``): rule (11),
+    ``e[k,n] = w[k,n] + Δ[k,n] - P[n]/ν_add + χ[k] + R[k]``, with no labor tax
+    (``labor_tax = 0``). Welfare is then in units of real consumption and its level depends
+    on the normalization of the amenities (one constant per occupation), so a ratio
+    v/v_ref has no meaning; "equal gains" are **[choice]** equal absolute gains
+    ``v[k] - v_ref[k]``, the same consumption-equivalent amount for every worker (the
+    utilitarian analogue: with utility linear in consumption, a dollar of welfare is worth
+    the same to everyone). ``welfare_gain`` is reported as ``1 + (v[k] - v_ref[k]) / C̄_ref``,
+    the common gain as a fraction of the employment-weighted mean real consumption of the
+    reference, so that it is equal across occupations as in the multiplicative case and
+    comparable with it. ``pareto_weight`` is the φ of a utilitarian planner maximizing
+    ``sum φ[k] L[k] v[k]`` for which the solution is optimal, ``φ[k] ∝ sum_n L[k,n] P[k,n] /
+    L[k]``; given Pareto weights are not accepted (with linear utility a planner with fixed
+    weights gives everything to one occupation).
+
+    Parameters
+    ----------
+    model
+        A model Dataset; batch dimensions are solved independently.
+    weights
+        ``"equal_gains"`` or a mapping from occupation to Pareto weight (multiplicative only).
+    reference
+        The reference equilibrium (with ``welfare``; with additive amenities also
+        ``employment``, ``consumption`` and ``price_index``), under the same amenity form.
+    amenities
+        ``None`` (default): the model's own form. ``"additive"`` for a model with
+        multiplicative amenities re-inverts them under the additive form at the model's
+        allocation (:func:`spatialocc.counterfactuals.additive_amenities`);
+        ``"multiplicative"`` for an additive model uses its Fréchet ``amenity``.
+    tol, max_iter
+        Tolerance and iteration budget of the solver.
 
     Returns
     -------
@@ -216,11 +281,13 @@ def solve_optimal(
     >>> gain = optimum["welfare_gain"].squeeze()
     >>> bool(abs(gain[0] - gain[1]) < 1e-9)
     True
+    >>> additive = spatialocc.solve_optimal(model, amenities="additive")
+    >>> float(additive["labor_tax"].max())
+    0.0
     """
-    if amenities != "multiplicative":
-        raise NotImplementedError(
-            "only multiplicative (Fréchet) amenities are implemented for the optimum so far"
-        )
+    model = _with_amenity_form(model, amenities)
+    additive = model.get("additive_amenities", xr.DataArray(False)).astype(bool)
+    any_additive = bool(additive.any())
     if reference is None:
         # The decentralized equilibrium of this very model: for an inverted model it is the
         # data allocation (found in one step); for a transformed model the stored welfare
@@ -228,12 +295,26 @@ def solve_optimal(
         reference = eq.solve_equilibrium(model, tol=tol, max_iter=max_iter)
     if "welfare" not in reference:
         raise MissingVariableError("the reference Dataset needs 'welfare' (what a solve returns)")
+    ref_additive = reference.get("additive_amenities", xr.DataArray(False)).astype(bool)
+    if bool((ref_additive != additive).any()):
+        raise ValueError(
+            "the reference equilibrium and the model use different amenity forms (additive "
+            "in one, multiplicative in the other), so their welfare is not comparable; solve "
+            "the reference from the same model (reference=None) or pass amenities=... to "
+            "match it."
+        )
     if isinstance(weights, str):
         if weights != "equal_gains":
             raise ValueError(f"weights must be 'equal_gains' or a mapping, got {weights!r}")
         goal, pareto = "equal_gains", None
     else:
         occupations = model["occupation"].values.tolist()
+        if any_additive:
+            raise ValueError(
+                "given Pareto weights are not supported with additive amenities: utility is "
+                "linear in consumption, so a planner with fixed weights gives everything to "
+                "one occupation. Use weights='equal_gains' (equal absolute welfare gains)."
+            )
         if set(weights) != set(occupations):
             raise KeyError(
                 f"Pareto weights must be given for exactly the occupations {occupations}, got "
@@ -246,14 +327,71 @@ def solve_optimal(
 
     def make_rule(eco: eq.Economy, reference_welfare: np.ndarray) -> OptimalRule:
         return OptimalRule(
-            nu=eco.nu,
+            nu=eco.nu_additive if eco.additive else eco.nu,
             reference_welfare=reference_welfare,
             goal=goal,
             pareto=pareto,
+            additive=eco.additive,
             scale=eco.income / eco.national.sum(),
         )
 
-    return _solve_with_rule(model, reference["welfare"], make_rule, tol=tol, max_iter=max_iter)
+    optimum = _solve_with_rule(
+        model, reference["welfare"], make_rule, tol=tol, max_iter=max_iter
+    )
+    optimum["welfare_gain"] = welfare_gain(reference, optimum)
+    return annotate(optimum)
+
+
+def _with_amenity_form(model: xr.Dataset, amenities: AmenityForm | None) -> xr.Dataset:
+    """The model with the amenity form asked for (see :func:`solve_optimal`)."""
+    if amenities is None:
+        return model
+    if amenities not in ("multiplicative", "additive"):
+        raise ValueError(
+            f"amenities must be None, 'multiplicative' or 'additive', got {amenities!r}"
+        )
+    flag = model.get("additive_amenities")
+    if amenities == "multiplicative":
+        if flag is None:
+            return model
+        return model.assign(additive_amenities=xr.zeros_like(flag, dtype=bool))
+    if flag is not None and bool(flag.all()):
+        return model
+    if flag is not None and bool(flag.any()):
+        raise ValueError(
+            "the model mixes additive and multiplicative amenities along a batch dimension; "
+            "pass amenities=None to solve each element under its own form."
+        )
+    from spatialocc.solvers.counterfactuals import additive_amenities
+
+    return additive_amenities(model)
+
+
+def mean_real_consumption(ds: xr.Dataset) -> xr.DataArray:
+    """C̄: the employment-weighted mean real consumption over occupations and cities."""
+    missing = [v for v in ("employment", "consumption", "price_index") if v not in ds]
+    if missing:
+        raise MissingVariableError(
+            f"with additive amenities the reference needs {missing} to express welfare gains "
+            f"relative to its mean real consumption; pass what a solve returns."
+        )
+    residents = ds["employment"].sum("industry")
+    real = ds["consumption"] / ds["price_index"]
+    return (real * residents).sum(["occupation", "city"]) / residents.sum(["occupation", "city"])
+
+
+def welfare_gain(reference: xr.Dataset, solution: xr.Dataset) -> xr.DataArray:
+    """Welfare of ``solution`` relative to ``reference``, by occupation: ``v/v_ref`` with
+    multiplicative amenities; ``1 + (v - v_ref) / C̄_ref`` with additive ones (welfare is in
+    units of real consumption and defined up to a constant per occupation; C̄_ref is the
+    reference's employment-weighted mean real consumption) **[choice]**."""
+    v, v_ref = solution["welfare"], reference["welfare"]
+    ratio = v / v_ref
+    additive = solution.get("additive_amenities", xr.DataArray(False)).astype(bool)
+    if "additive_amenities" not in solution or not bool(additive.any()):
+        return ratio
+    absolute = 1.0 + (v - v_ref) / mean_real_consumption(reference)
+    return xr.where(additive, absolute, ratio).transpose(*ratio.dims)
 
 
 def _solve_with_rule(model, reference_welfare, make_rule, *, tol, max_iter) -> xr.Dataset:
@@ -267,10 +405,14 @@ def _solve_with_rule(model, reference_welfare, make_rule, *, tol, max_iter) -> x
 
         def extras(sol: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             residents = sol["employment"].sum(axis=1)
+            if eco.additive:
+                pareto = implied_pareto_weights_additive(sol["price_index"], residents)
+            else:
+                pareto = implied_pareto_weights(sol["consumption"], residents)
             return {
                 "wedge": wedge_arrays(sol["wage"], residents, eco.tau_share, eco.tau_size),
                 "lump_sum": lump_sum,
-                "pareto_weight": implied_pareto_weights(sol["consumption"], residents),
+                "pareto_weight": pareto,
             }
 
         return st, iterations, converged, rule, extras
@@ -287,7 +429,11 @@ def _solve_with_rule(model, reference_welfare, make_rule, *, tol, max_iter) -> x
     optimum["transfer"] = (
         optimum["consumption"] - optimum["wage"] - optimum["land_income_per_worker"]
     )
-    optimum["labor_tax"] = (1.0 / (1.0 + optimum["nu"])) * xr.ones_like(optimum["lump_sum"])
+    additive = economy["additive_amenities"]
+    labor_tax = xr.where(additive, 0.0, 1.0 / (1.0 + optimum["nu"]))
+    optimum["labor_tax"] = (labor_tax * xr.ones_like(optimum["lump_sum"])).transpose(
+        *optimum["lump_sum"].dims
+    )
     optimum["welfare_gain"] = optimum["welfare"] / reference_welfare
     return annotate(optimum)
 
@@ -468,7 +614,7 @@ def _summary_one(ref: xr.Dataset, opt: xr.Dataset, a: str, b: str) -> dict[str, 
             "transfer_p10_weighted": np.array(p10w),
             "transfer_p90_weighted": np.array(p90w),
             "share_cities_net_payer": float((transfer.sel(occupation=a).values < 0).mean()),
-            "welfare_gain": (opt["welfare"] / ref["welfare"]).values - 1.0,
+            "welfare_gain": welfare_gain(ref, opt).values - 1.0,
         }
     )
     return out
