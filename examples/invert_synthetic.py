@@ -7,15 +7,21 @@ import numpy as np
 
 import spatialocc
 
-data = spatialocc.datasets.synthetic(n_cities=382, years=(2015,), seed=0)
-model = spatialocc.invert(data).sel(year=2015)
 
-# Productivity of CNR workers relative to nonCNR workers, by city size (employment-weighted).
-size = model["employment"].sum(["occupation", "industry"])
-lam = model["productivity"]
-weights = model["employment"].sum("occupation")
-log_ratio = np.log(lam.sel(occupation="CNR") / lam.sel(occupation="nonCNR"))
-city_ratio = log_ratio.where(weights > 0).weighted(weights).mean("industry")
-slope = np.polyfit(np.log(size), city_ratio, 1)[0]
-print(f"elasticity of relative CNR productivity to city size: {slope:.3f}")
-print(model["consumption_share"].to_series().round(4).to_string())
+def main() -> None:
+    data = spatialocc.datasets.synthetic(n_cities=382, years=(2015,), seed=0)
+    model = spatialocc.invert(data).sel(year=2015)
+
+    # Productivity of CNR workers relative to nonCNR workers, by city size (employment-weighted).
+    size = model["employment"].sum(["occupation", "industry"])
+    lam = model["productivity"]
+    weights = model["employment"].sum("occupation")
+    log_ratio = np.log(lam.sel(occupation="CNR") / lam.sel(occupation="nonCNR"))
+    city_ratio = log_ratio.where(weights > 0).weighted(weights).mean("industry")
+    slope = np.polyfit(np.log(size), city_ratio, 1)[0]
+    print(f"elasticity of relative CNR productivity to city size: {slope:.3f}")
+    print(model["consumption_share"].to_series().round(4).to_string())
+
+
+if __name__ == "__main__":
+    main()

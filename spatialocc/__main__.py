@@ -1,7 +1,16 @@
-"""Command-line entry point: ``spatialocc run``.
+"""The ``spatialocc`` command: the whole study (``run``) or one stage of it.
 
-For now the main job inverts a dataset (the bundled US dataset unless another is named) and
-writes the calibrated model to NetCDF, printing a short summary.
+    spatialocc run [DATASET] --out DIR        every stage, results moved into DIR at the end
+    spatialocc invert [DATASET] --out DIR     data.nc, model.nc
+    spatialocc estimate --out DIR             estimates.nc, table1.*, table2.*
+    spatialocc solve --out DIR                no_externalities.nc
+    spatialocc optimal --out DIR              optimum.nc, policy_summary.*, variants
+    spatialocc decompose --out DIR            decomposition.nc, table3.*, figure18.nc
+    spatialocc plot --out DIR                 figures/*.png
+
+DATASET is a NetCDF file of kind "data" or a bundled dataset ("us", the default, or
+"synthetic"). Stages after ``invert`` read the files earlier stages wrote in DIR. Errors are one
+line on stderr with exit status 2 (``--traceback`` shows the full traceback).
 """
 
 from __future__ import annotations
@@ -11,99 +20,126 @@ import sys
 import time
 from pathlib import Path
 
-import xarray as xr
+from spatialocc import pipeline
 
-
-def _load(dataset: str, seed: int) -> xr.Dataset:
-    import spatialocc
-
-    if dataset == "synthetic":
-        return spatialocc.datasets.synthetic(seed=seed)
-    if dataset in spatialocc.datasets.loaders.DATASETS:
-        return spatialocc.datasets.load(dataset)
-    return spatialocc.open_dataset(dataset, kind="data")
-
-
-def summarize(model: xr.Dataset) -> str:
-    """A few lines an economist would look at first."""
-    lines = []
-    sizes = ", ".join(f"{d}={n}" for d, n in model.sizes.items() if d not in ("origin", "input"))
-    lines.append(f"model: {sizes}")
-    years = model["year"].values if "year" in model.dims else [None]
-    for year in years:
-        m = model.sel(year=year) if year is not None else model
-        size = m["employment"].sum(["industry", "occupation"])
-        prefix = f"  {year}:" if year is not None else "  "
-        lines.append(
-            f"{prefix} {float(size.sum()) / 1e6:.1f}M workers in {m.sizes['city']} cities; "
-            f"largest {float(size.max()) / 1e6:.2f}M, smallest {float(size.min()) / 1e3:.0f}k"
-        )
-        welfare = ", ".join(
-            f"{k}={float(v):.4g}"
-            for k, v in zip(m["occupation"].values, m["welfare"].values, strict=True)
-        )
-        beta = m["land_share"].sel(industry=m.attrs.get("real_estate", "Real Estate"))
-        lines.append(
-            f"{' ' * len(prefix)} welfare {welfare}; real-estate land share "
-            f"{float(beta.min()):.3f}-{float(beta.max()):.3f}; trade inversion "
-            f"{int(m['iterations'])} iterations, converged={bool(m['converged'])}"
-        )
-        shares = m["consumption_share"]
-        top = shares.sortby(shares, ascending=False).isel(industry=slice(0, 3))
-        lines.append(
-            f"{' ' * len(prefix)} largest consumption shares: "
-            + ", ".join(
-                f"{i} {float(a):.3f}"
-                for i, a in zip(top["industry"].values, top.values, strict=True)
-            )
-        )
-    return "\n".join(lines)
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    import spatialocc
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    data = _load(args.dataset, args.seed)
-    data_path = spatialocc.to_netcdf(data, out / "data.nc")
-    model = spatialocc.invert(data)
-    model_path = spatialocc.to_netcdf(model, out / "model.nc")
-    elapsed = time.perf_counter() - start
-    print(summarize(model))
-    print(f"wrote {data_path} and {model_path} in {elapsed:.1f} s")
-    return 0
+DESCRIPTIONS = {
+    "run": "the whole study: invert, estimate, solve, optimal, decompose, plot",
+    "invert": "validate the data and invert both years (writes data.nc, model.nc)",
+    "estimate": "estimate the externalities, Tables 1 and 2 (reads model.nc)",
+    "solve": "the no-externalities counterfactual (reads model.nc)",
+    "optimal": "the optimal policy, its summary and the variants' optima (reads model.nc)",
+    "decompose": "the decomposition of Table 3 and Figure 18's histogram (reads model.nc)",
+    "plot": "draw the figures from the results in the output folder",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="spatialocc", description=__doc__)
-    parser.add_argument("--traceback", action="store_true", help="show full tracebacks")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="invert a dataset and write the calibrated model")
-    run.add_argument(
+    parser = argparse.ArgumentParser(
+        prog="spatialocc",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[1:]),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--out", default="output", help="output folder (default: ./output)")
+    common.add_argument("--quiet", action="store_true", help="no progress messages")
+    common.add_argument("--traceback", action="store_true", help="show full tracebacks")
+    solves = argparse.ArgumentParser(add_help=False)
+    solves.add_argument(
+        "--tau",
+        default="paper",
+        choices=pipeline.TAU_SOURCES,
+        help="externalities of the solves: 'paper' (the paper's CUE estimates, default) or "
+        "this run's 'cue', '2sls' or 'ols' estimates (estimates.nc)",
+    )
+    solves.add_argument("--year", type=int, help="year of the solves (default: the latest)")
+    solves.add_argument(
+        "--start-year", type=int, help="first year of the decomposition (default: the earliest)"
+    )
+    solves.add_argument(
+        "--variants",
+        default=",".join(pipeline.VARIANTS),
+        help="comma-separated counterfactuals whose optimum is computed (default: "
+        f"{','.join(pipeline.VARIANTS)}; '' for none)",
+    )
+    solves.add_argument(
+        "--scheduler",
+        choices=["threads", "processes", "synchronous"],
+        help="dask scheduler of the decomposition (default: threads)",
+    )
+    solves.add_argument(
+        "--natural-earth",
+        help="folder of Natural Earth GeoJSON files for map borders (default: the "
+        "SPATIALOCC_NATURAL_EARTH environment variable, else cartopy's download)",
+    )
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument(
         "dataset",
         nargs="?",
         default="us",
         help="a NetCDF file of kind 'data', or a bundled dataset: 'us' (default: 382 US "
         "metropolitan areas, 1980 and 2015) or 'synthetic' (a synthetic US-like economy)",
     )
-    run.add_argument("--out", default="output", help="output folder (default: ./output)")
-    run.add_argument("--seed", type=int, default=0, help="seed of the synthetic economy")
-    run.set_defaults(func=cmd_run)
+    data.add_argument("--seed", type=int, default=0, help="seed of the synthetic economy")
+    for name in ("run", *pipeline.STAGES):
+        parents = [common, solves] + ([data] if name in ("run", "invert") else [])
+        command = sub.add_parser(name, parents=parents, help=DESCRIPTIONS[name])
+        command.set_defaults(stages=pipeline.STAGES if name == "run" else (name,))
     return parser
 
 
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, KeyError) and exc.args:
+        text = str(exc.args[0])
+    elif isinstance(exc, OSError) and exc.filename is not None:
+        text = f"{exc.strerror or exc}: {exc.filename}"
+    else:
+        text = str(exc) or type(exc).__name__
+    if isinstance(exc, ImportError):
+        text += ' (install the optional dependencies: pip install "spatialocc[all]")'
+    return " ".join(text.split())
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    options = pipeline.Options(
+        tau=args.tau,
+        year=args.year,
+        start_year=args.start_year,
+        variants=tuple(v for v in args.variants.split(",") if v.strip()),
+        scheduler=args.scheduler,
+        natural_earth=args.natural_earth,
+        quiet=args.quiet,
+    )
+    start = time.perf_counter()
     try:
-        return args.func(args)
-    except (ValueError, KeyError, FileNotFoundError, NotImplementedError) as exc:
-        if args.traceback:
+        dataset = getattr(args, "dataset", None)
+        written = pipeline.run(
+            dataset, args.out, options, stages=args.stages, seed=getattr(args, "seed", 0)
+        )
+    except KeyboardInterrupt:
+        print("spatialocc: interrupted; nothing was changed in the output folder", file=sys.stderr)
+        return 130
+    except (Exception, SystemExit) as exc:  # one line, unless asked for the traceback
+        if args.traceback or isinstance(exc, SystemExit):
             raise
-        print(f"spatialocc: error: {exc}", file=sys.stderr)
+        print(f"spatialocc: error: {_message(exc)}", file=sys.stderr)
         return 2
+    out = Path(args.out)
+    if not args.quiet:
+        stages = ", ".join(f"{s} {t:.1f} s" for s, t in options.timings.items())
+        print(f"spatialocc: stage times: {stages}", file=sys.stderr)
+    tables = sorted(p.name for p in written if p.suffix == ".md")
+    figures = [p for p in written if p.suffix == ".png"]
+    print(
+        f"Wrote {len(written)} files to {out.resolve()} in {time.perf_counter() - start:.0f} s: "
+        f"{sum(p.suffix == '.nc' for p in written)} NetCDF, tables {', '.join(tables) or '-'}"
+        + (f", {len(figures)} figures in {out / 'figures'}" if figures else "")
+    )
+    for name in options.unconverged:
+        print(f"WARNING: {name} did not converge; it is flagged converged=False")
+    return 0
 
 
 if __name__ == "__main__":

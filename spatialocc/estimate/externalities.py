@@ -775,7 +775,11 @@ class ExternalityEstimates:
                     per_method("p_value"),
                     {"long_name": "one-sided p-value of H0: tau_share <= tau_size"},
                 ),
-                "converged": (mo, np.array(self.converged).astype(np.int8), {"units": "1"}),
+                "estimator_converged": (
+                    mo,
+                    np.array(self.converged).astype(np.int8),
+                    {"long_name": "the estimator converged", "units": "1"},
+                ),
                 "kappa": (mo, np.array(self.kappa), {"long_name": "k-class kappa"}),
                 "nobs": ("occupation", np.array(self.nobs), {"long_name": "observations"}),
                 "absorbed": (

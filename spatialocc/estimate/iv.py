@@ -622,8 +622,17 @@ def kleibergen_paap_f(
     select = np.kron(Vt.T[:, p - 1 :].T, U[:, p - 1 :].T)
     lam = select @ theta.ravel(order="F")
     cov_lam = select @ cov_theta @ select.T
-    rk = n * float(lam @ np.linalg.solve((cov_lam + cov_lam.T) / 2, lam))
+    rk = n * _wald(lam, (cov_lam + cov_lam.T) / 2)
     return rk * _ivreg2_scale(n, q, absorbed, clusters, q)
+
+
+def _wald(v: np.ndarray, cov: np.ndarray) -> float:
+    """v' cov^-1 v, or NaN when the covariance is singular (too few clusters for the number
+    of instruments): the statistic is then not defined, which the tables show as NaN."""
+    try:
+        return float(v @ np.linalg.solve(cov, v))
+    except np.linalg.LinAlgError:
+        return float("nan")
 
 
 def sanderson_windmeijer_f(
@@ -655,7 +664,7 @@ def sanderson_windmeijer_f(
         r = eps - Z @ b
         S = robust_score_covariance(Z * r[:, None], clusters, notes) * n
         cov_b = ZZ_inv @ S @ ZZ_inv
-        chi2 = float(b @ np.linalg.solve(cov_b, b))
+        chi2 = _wald(b, cov_b)
         out[j] = chi2 * _ivreg2_scale(n, q, absorbed, clusters, q - p + 1)
     return out
 

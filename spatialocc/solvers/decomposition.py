@@ -451,25 +451,59 @@ def cnr_share_distribution(
             rows[f"{result.attrs['end_year']} data"] = first[False]
         if True in first:
             rows[f"{result.attrs['end_year']} optimum"] = first[True]
-    edges = np.asarray(bins if bins is not None else np.arange(-12.0, 12.1, 2.0), dtype=float)
+    allocations = {name: full.sel(step=label) for name, label in rows.items()}
+    return share_distribution(allocations, occupation=occupation, bins=bins)
+
+
+def share_distribution(
+    allocations: Mapping[str, xr.Dataset],
+    *,
+    occupation: str | None = None,
+    bins: Sequence[float] | None = None,
+) -> xr.DataArray:
+    """Share of population in cities by the city's share of ``occupation`` (default: the
+    first) in employment, as a deviation in percentage points from the population-weighted
+    mean, for each allocation (name -> Dataset with ``employment`` of one economy).
+
+    ``bins`` are edges (default -12 to 12 in steps of 2); the outer bins are open.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> data = spatialocc.datasets.synthetic(n_cities=20, n_industries=4)
+    >>> share = share_distribution({str(y): data.sel(year=y) for y in (1980, 2015)})
+    >>> share.sum("bin").values.round(12).tolist()
+    [1.0, 1.0]
+    """
+    edges = np.asarray(np.arange(-12.0, 12.1, 2.0) if bins is None else bins, dtype=float)
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
-        raise ValueError(f"bins must be increasing edges, got {edges}")
+        raise ValueError(f"bins must be at least two increasing edges, got {edges}")
+    if not allocations:
+        raise ValueError("give at least one allocation")
     shares = []
-    for label in rows.values():
-        residents = full["employment"].sel(step=label).sum("industry")
+    for name, allocation in allocations.items():
+        extra = [d for d in allocation["employment"].dims if d not in _CORE]
+        if extra:
+            raise DimensionError(
+                f"allocation {name!r} must hold one economy; select one along {extra} first "
+                f"(e.g. .sel({extra[0]}=...))"
+            )
+        occupation = occupation or str(allocation["occupation"].values[0])
+        residents = allocation["employment"].sum("industry")
         population = residents.sum("occupation")
-        share = residents.sel(occupation=occupation) / population
-        mean = float((share * population).sum() / population.sum())
-        deviation = 100.0 * (share.values - mean)
+        keep = population.values > 0
+        share = residents.sel(occupation=occupation).values[keep] / population.values[keep]
+        weight = population.values[keep]
+        deviation = 100.0 * (share - np.average(share, weights=weight))
         index = np.clip(np.searchsorted(edges, deviation, side="right") - 1, 0, edges.size - 2)
-        counts = np.bincount(index, weights=population.values, minlength=edges.size - 1)
+        counts = np.bincount(index, weights=weight, minlength=edges.size - 1)
         shares.append(counts / counts.sum())
     centers = 0.5 * (edges[:-1] + edges[1:])
     return xr.DataArray(
         np.array(shares),
         dims=("distribution", "bin"),
         coords={
-            "distribution": list(rows),
+            "distribution": list(allocations),
             "bin": centers,
             "bin_lower": ("bin", np.r_[-np.inf, edges[1:-1]]),
             "bin_upper": ("bin", np.r_[edges[1:-1], np.inf]),

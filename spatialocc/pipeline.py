@@ -1,0 +1,446 @@
+"""The whole study, stage by stage: what ``spatialocc run`` does.
+
+Stages and the files they write in the output folder (NetCDF in the canonical schema, tables
+as CSV and Markdown, figures as PNG)::
+
+    invert     data.nc, model.nc                    both calibrations (Lemma 1)
+    estimate   estimates.nc, table1.*, table2.*     Tables 1-2: OLS, 2SLS and CUE
+    solve      no_externalities.nc                  section 4.7 counterfactual (end year)
+    optimal    optimum.nc, policy_summary.*,        Proposition 1 (end year) and the
+               equilibrium_<variant>.nc,            optimum of each variant: no trade costs,
+               optimum_<variant>.nc                 homogeneous linkages, additive amenities
+    decompose  decomposition.nc, table3.*,          Table 3 and the Figure 18 histogram
+               figure18.nc
+    plot       figures/figureNN.png                 the paper's maps, scatters, histogram
+
+Each stage reads what earlier stages wrote, so it can be rerun alone. Every file is written
+atomically, and a stage's files are moved into the output folder only once the stage has
+finished (``run`` moves all of them at the very end): a failed run never leaves existing
+results half overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from spatialocc.dims.errors import MissingVariableError
+from spatialocc.dims.io import open_dataset, to_netcdf
+
+#: The stages, in order.
+STAGES = ("invert", "estimate", "solve", "optimal", "decompose", "plot")
+
+#: The paper's CUE estimates (Table 2, column 3), the default externalities of the solves.
+PAPER_TAU = {
+    "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
+    "tau_size": {"CNR": 0.349, "nonCNR": 0.357},
+}
+
+#: Sources of τ for the solves: the paper's estimates, or one of this run's estimators.
+TAU_SOURCES = ("paper", "cue", "2sls", "ols")
+
+#: Counterfactual economies whose optimum is compared with the baseline optimum (Figures
+#: 12-13, 16 and 17).
+VARIANTS = ("no_trade_costs", "homogeneous_linkages", "additive_amenities")
+
+
+class PipelineError(RuntimeError):
+    """A stage cannot run (a missing input file, an unwritable folder, ...)."""
+
+
+@dataclass
+class Options:
+    """Choices of a run; the command line sets them."""
+
+    tau: str = "paper"
+    year: int | None = None
+    start_year: int | None = None
+    variants: tuple[str, ...] = VARIANTS
+    scheduler: str | None = None
+    natural_earth: str | None = None
+    quiet: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    unconverged: list[str] = field(default_factory=list)
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            print(f"spatialocc: {message}", file=sys.stderr, flush=True)
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (a temporary file in the same folder, renamed)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_table(frame: pd.DataFrame, folder: Path, name: str, *, title: str = "") -> list[Path]:
+    """``name.csv`` and ``name.md`` (a Markdown table with ``title`` above it)."""
+    csv = write_text(folder / f"{name}.csv", frame.to_csv())
+    shown = frame.reset_index() if isinstance(frame.index, pd.MultiIndex) else frame.copy()
+    if isinstance(shown.columns, pd.MultiIndex):
+        shown.columns = [" ".join(str(c) for c in col if str(c)) for col in shown.columns]
+    markdown = shown.to_markdown(floatfmt=".4g", index=not isinstance(frame.index, pd.MultiIndex))
+    md = write_text(folder / f"{name}.md", (f"# {title}\n\n" if title else "") + markdown + "\n")
+    return [csv, md]
+
+
+class Workspace:
+    """An output folder and a private staging folder beside it for one stage or run.
+
+    Inputs are read from the staging folder when an earlier stage of the same run wrote them
+    there, else from the output folder; outputs go to the staging folder and are moved into
+    the output folder by :meth:`commit`.
+    """
+
+    def __init__(self, out: str | os.PathLike[str]) -> None:
+        self.out = Path(out)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=".spatialocc-", dir=self.out))
+        except OSError as exc:
+            raise PipelineError(
+                f"cannot write to the output folder {str(self.out)!r}: "
+                f"{exc.strerror or exc}; choose another folder with --out"
+            ) from None
+        (self.staging / "figures").mkdir()
+        #: Results written with ``converged=False`` (reported at the end, never hidden).
+        self.unconverged: list[str] = []
+
+    def path(self, name: str) -> Path:
+        return self.staging / name
+
+    def find(self, name: str, *, stage: str) -> Path:
+        for folder in (self.staging, self.out):
+            if (folder / name).exists():
+                return folder / name
+        raise PipelineError(
+            f"{self.out / name} does not exist; run 'spatialocc {stage} --out {self.out}' "
+            f"first (or 'spatialocc run')"
+        )
+
+    def read(self, name: str, *, stage: str, kind: str | None = None) -> xr.Dataset:
+        return open_dataset(self.find(name, stage=stage), kind=kind).load()
+
+    def write(self, ds: xr.Dataset, name: str) -> Path:
+        path = to_netcdf(ds, self.path(name))
+        if "converged" in ds and not bool(ds["converged"].all()):
+            residuals = [ds[v] for v in ds.data_vars if str(v).startswith("residual_")]
+            worst = max((float(r.max()) for r in residuals), default=float("nan"))
+            self.unconverged.append(f"{name} (largest residual {worst:.2g})")
+        return path
+
+    def commit(self) -> list[Path]:
+        """Move every staged file into the output folder; return their final paths."""
+        moved = []
+        for source in sorted(self.staging.rglob("*")):
+            if source.is_file():
+                target = self.out / source.relative_to(self.staging)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
+                moved.append(target)
+        self.discard()
+        return moved
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+@contextmanager
+def workspace(out: str | os.PathLike[str]) -> Iterator[Workspace]:
+    """A :class:`Workspace` that is committed when the block succeeds, discarded if not."""
+    ws = Workspace(out)
+    try:
+        yield ws
+    except BaseException:
+        ws.discard()
+        raise
+    ws.committed = ws.commit()
+
+
+@contextmanager
+def _timed(options: Options, stage: str, what: str) -> Iterator[None]:
+    options.say(f"{stage}: {what} ...")
+    start = time.perf_counter()
+    yield
+    options.timings[stage] = time.perf_counter() - start
+    options.say(f"{stage}: done in {options.timings[stage]:.1f} s")
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+
+def load_data(dataset: str, *, seed: int = 0) -> xr.Dataset:
+    """A bundled dataset by name (``"us"``, ``"synthetic"``) or a NetCDF file of kind data."""
+    from spatialocc import datasets
+
+    if dataset in datasets.loaders.DATASETS:
+        return datasets.load(dataset, **({"seed": seed} if dataset == "synthetic" else {}))
+    path = Path(dataset)
+    if not path.exists():
+        names = ", ".join(datasets.loaders.DATASETS)
+        if path.suffix or os.sep in dataset:
+            raise PipelineError(f"no such file: {dataset!r}")
+        raise PipelineError(
+            f"unknown dataset {dataset!r}: not a file and not a bundled dataset ({names})"
+        )
+    if path.is_dir():
+        raise PipelineError(f"{dataset!r} is a folder; give a NetCDF file")
+    return open_dataset(path, kind="data").load()
+
+
+def externalities(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
+    """``model`` with τ set from ``options.tau``: the paper's CUE estimates or this run's."""
+    from spatialocc.solvers.equilibrium import with_externalities
+
+    if options.tau not in TAU_SOURCES:
+        raise ValueError(f"--tau must be one of {list(TAU_SOURCES)}, got {options.tau!r}")
+    if options.tau == "paper":
+        occupations = set(model["occupation"].values.tolist())
+        if occupations != set(PAPER_TAU["tau_share"]):
+            raise ValueError(
+                f"the paper's τ are for the occupations CNR and nonCNR, the data have "
+                f"{sorted(occupations)}; run 'spatialocc estimate' and use --tau cue"
+            )
+        return with_externalities(model, **PAPER_TAU)
+    estimates = ws.read("estimates.nc", stage="estimate")
+    chosen = estimates.sel(estimator=options.tau)
+    return with_externalities(
+        model,
+        tau_share=chosen["estimate"].sel(coefficient="tau_share", drop=True),
+        tau_size=chosen["estimate"].sel(coefficient="tau_size", drop=True),
+    )
+
+
+def _year(model: xr.Dataset, year: int | None, which: str = "end") -> int:
+    years = sorted(int(y) for y in model["year"].values) if "year" in model.dims else []
+    if not years:
+        raise MissingVariableError("the model has no 'year' dimension")
+    if year is None:
+        return years[-1] if which == "end" else years[0]
+    if year not in years:
+        raise ValueError(f"year {year} is not in the model; it has {years}")
+    return year
+
+
+# -- stages -----------------------------------------------------------------------------------
+
+
+def stage_invert(data: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
+    from spatialocc.dims.validation import validate
+    from spatialocc.solvers.inversion import invert
+
+    with _timed(options, "invert", "validating the data and inverting every year"):
+        validate(data, kind="data")
+        model = invert(data)
+        ws.write(data, "data.nc")
+        ws.write(model, "model.nc")
+    return model
+
+
+def _instruments(model: xr.Dataset) -> list[str]:
+    from spatialocc.estimate.externalities import DEFAULT_INSTRUMENTS
+
+    present = []
+    for spec in DEFAULT_INSTRUMENTS:
+        name = spec[4:-1] if spec.startswith("log(") else spec
+        if name in model.variables:
+            present.append(spec)
+    return present if len(present) >= 2 else ["model_implied"]
+
+
+def stage_estimate(model: xr.Dataset, ws: Workspace, options: Options) -> None:
+    from spatialocc.estimate import externalities as estimate
+    from spatialocc.estimate import table1
+
+    year = _year(model, options.year)
+    one = model.sel(year=year)
+    instruments = _instruments(one)
+    with _timed(options, "estimate", f"Tables 1-2 on {year} (instruments: {instruments})"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the summary table reports what matters
+            result = estimate(one, method="cue", instruments=instruments, compare=("ols", "2sls"))
+        ws.write(result.to_dataset(), "estimates.nc")
+        write_table(table1(one), ws.staging, "table1", title=f"Table 1 ({year})")
+        write_table(
+            result.summary(),
+            ws.staging,
+            "table2",
+            title=f"Table 2 ({year}; instruments: {', '.join(instruments)})",
+        )
+
+
+def stage_solve(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
+    from spatialocc.solvers import counterfactuals
+    from spatialocc.solvers.equilibrium import solve_equilibrium
+
+    year = _year(model, options.year)
+    economy = externalities(model.sel(year=year), ws, options)
+    with _timed(options, "solve", f"the no-externalities counterfactual ({year})"):
+        solution = solve_equilibrium(counterfactuals.no_externalities(economy))
+        ws.write(solution, "no_externalities.nc")
+    return solution
+
+
+def stage_optimal(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
+    from spatialocc.solvers import counterfactuals
+    from spatialocc.solvers.equilibrium import solve_equilibrium
+    from spatialocc.solvers.optimal import policy_summary, policy_table, solve_optimal
+
+    year = _year(model, options.year)
+    economy = externalities(model.sel(year=year), ws, options)
+    with _timed(options, "optimal", f"the optimal policy ({year})"):
+        optimum = solve_optimal(economy)
+        ws.write(optimum, "optimum.nc")
+        summary = policy_summary(economy, optimum)
+        ws.write(summary, "policy_summary.nc")
+        write_table(policy_table(summary), ws.staging, "policy_summary", title="Optimal policy")
+    for variant in options.variants:
+        transform = counterfactuals.TRANSFORMATIONS.get(variant)
+        if transform is None:
+            raise ValueError(
+                f"unknown variant {variant!r}; known: {sorted(counterfactuals.TRANSFORMATIONS)}"
+            )
+        with _timed(options, f"optimal:{variant}", f"equilibrium and optimum, {variant}"):
+            changed = transform(economy)
+            reference = solve_equilibrium(changed)
+            ws.write(reference, f"equilibrium_{variant}.nc")
+            ws.write(solve_optimal(changed, reference=reference), f"optimum_{variant}.nc")
+    return optimum
+
+
+def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
+    from spatialocc.solvers.decomposition import (
+        cnr_share_distribution,
+        decompose,
+        decomposition_table,
+    )
+
+    start, end = _year(model, options.start_year, "start"), _year(model, options.year)
+    if start == end:
+        raise ValueError(f"the decomposition needs two years; the model has only {start}")
+    economy = externalities(model.sel(year=[start, end]), ws, options)
+    with _timed(options, "decompose", f"Table 3, {start} to {end} (22 solves incl. 4 optima)"):
+        with _progress_bar(options):
+            result = decompose(economy, start=start, end=end, scheduler=options.scheduler)
+        ws.write(result, "decomposition.nc")
+        table = decomposition_table(result)
+        ratios = "; ".join(f"{p}: {r:.3f}" for p, r in table.attrs["baseline_ratio"].items())
+        write_table(
+            table,
+            ws.staging,
+            "table3",
+            title=f"Table 3: welfare relative to the Baseline {start} row (CNR/nonCNR welfare "
+            f"ratio in the Baseline: {ratios})",
+        )
+        histogram = cnr_share_distribution(result)
+        ws.write(histogram.to_dataset(), "figure18.nc")
+    return result
+
+
+@contextmanager
+def _progress_bar(options: Options) -> Iterator[None]:
+    if options.quiet:
+        yield
+        return
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar(dt=1.0, out=sys.stderr):
+        yield
+
+
+#: Inputs of :func:`spatialocc.plot.draw_all` and the files they are read from.
+PLOT_INPUTS = {
+    "no_externalities": "no_externalities.nc",
+    "optimum": "optimum.nc",
+    **{f"{kind}_{v}": f"{kind}_{v}.nc" for v in VARIANTS for kind in ("equilibrium", "optimum")},
+}
+
+
+def stage_plot(model: xr.Dataset, ws: Workspace, options: Options) -> list[Path]:
+    from spatialocc import plot
+
+    year = _year(model, options.year)
+    inputs: dict[str, xr.Dataset | xr.DataArray] = {
+        "model": externalities(model.sel(year=year), ws, options)
+    }
+    for key, name in PLOT_INPUTS.items():
+        for folder in (ws.staging, ws.out):
+            if (folder / name).exists():
+                inputs[key] = open_dataset(folder / name).load()
+                break
+    for folder in (ws.staging, ws.out):
+        if (folder / "figure18.nc").exists():
+            inputs["population_share"] = open_dataset(folder / "figure18.nc")[
+                "population_share"
+            ].load()
+            break
+    with _timed(options, "plot", f"figures from {len(inputs)} results"):
+        return plot.draw_all(inputs, ws.staging / "figures", natural_earth=options.natural_earth)
+
+
+# -- the whole study ----------------------------------------------------------------------------
+
+
+def run(
+    dataset: str | xr.Dataset | None,
+    out: str | os.PathLike[str],
+    options: Options | None = None,
+    *,
+    stages: tuple[str, ...] = STAGES,
+    seed: int = 0,
+) -> list[Path]:
+    """Run ``stages`` (default: all) on ``dataset`` and move the results into ``out``.
+
+    Returns the paths written. Nothing in ``out`` changes unless every stage succeeds.
+    """
+    options = options or Options()
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        raise ValueError(f"unknown stages {unknown}; stages are {list(STAGES)}")
+    data = None
+    if "invert" in stages:
+        if dataset is None:
+            raise ValueError("the invert stage needs a dataset")
+        data = load_data(dataset, seed=seed) if isinstance(dataset, str) else dataset
+    with workspace(out) as ws:
+        model = None
+        for stage in stages:
+            if stage == "invert":
+                model = stage_invert(data, ws, options)
+                continue
+            if model is None:
+                model = ws.read("model.nc", stage="invert", kind="model")
+            STAGE_FUNCTIONS[stage](model, ws, options)
+        options.unconverged.extend(ws.unconverged)
+    return ws.committed
+
+
+STAGE_FUNCTIONS: dict[str, Callable[[xr.Dataset, Workspace, Options], object]] = {
+    "estimate": stage_estimate,
+    "solve": stage_solve,
+    "optimal": stage_optimal,
+    "decompose": stage_decompose,
+    "plot": stage_plot,
+}
