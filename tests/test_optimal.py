@@ -269,3 +269,24 @@ def test_optimum_with_occupation_specific_housing_shares() -> None:
     assert np.ptp(optimum.welfare_gain.values) < 1e-10
     for name in [*OTHER_RESIDUALS, "residual_consumption"]:
         assert float(optimum[name]) < 1e-8, name
+
+
+def test_transformed_economy_starts_from_its_reference(model) -> None:
+    """The optimum of a counterfactual economy starts from that economy's equilibrium (the
+    reference), not from the data allocation, and converges to the same conditions."""
+    from spatialocc.solvers import counterfactuals as cf
+
+    changed = cf.no_trade_costs(model)
+    reference = spatialocc.solve_equilibrium(changed)
+    start = op._starting_allocation(changed, reference)
+    xr.testing.assert_identical(start["wage"], reference["wage"])
+    # a reference of another economy (different cities) is not used as a start
+    other = reference.isel(city=slice(1, None))
+    xr.testing.assert_identical(op._starting_allocation(changed, other)["wage"], changed["wage"])
+    optimum = spatialocc.solve_optimal(changed, reference=reference)
+    assert bool(optimum["converged"])
+    worst = max(float(optimum[f"residual_{c}"]) for c in CONDITIONS)
+    assert worst < 1e-8
+    gain = optimum["welfare_gain"].values
+    assert gain.min() >= 1 - 1e-12 and np.ptp(gain) < 1e-10
+    assert optimum["transfer"].attrs["long_name"] == "net transfer per worker"

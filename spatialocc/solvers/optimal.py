@@ -336,7 +336,12 @@ def solve_optimal(
         )
 
     optimum = _solve_with_rule(
-        model, reference["welfare"], make_rule, tol=tol, max_iter=max_iter
+        model,
+        reference["welfare"],
+        make_rule,
+        tol=tol,
+        max_iter=max_iter,
+        start=_starting_allocation(model, reference),
     )
     optimum["welfare_gain"] = welfare_gain(reference, optimum)
     return annotate(optimum)
@@ -394,9 +399,29 @@ def welfare_gain(reference: xr.Dataset, solution: xr.Dataset) -> xr.DataArray:
     return xr.where(additive, absolute, ratio).transpose(*ratio.dims)
 
 
-def _solve_with_rule(model, reference_welfare, make_rule, *, tol, max_iter) -> xr.Dataset:
-    economy = eq.economy_inputs(model)
+def _starting_allocation(model: xr.Dataset, reference: xr.Dataset) -> dict[str, xr.DataArray]:
+    """Where the continuation starts: the reference equilibrium's allocation when it is one
+    of this economy (the rule at zero strength is then solved in one step), else the model's.
+    Starting from the data allocation of a transformed economy (no trade costs, homogeneous
+    linkages, ...) can leave the first stage far from its solution."""
     start = {"wage": model["wage"], "employment": model["employment"]}
+    for name in start:
+        candidate = reference.get(name)
+        if candidate is None or candidate.dims != model[name].dims:
+            return {"wage": model["wage"], "employment": model["employment"]}
+        try:
+            xr.align(candidate, model[name], join="exact")
+        except ValueError:
+            return {"wage": model["wage"], "employment": model["employment"]}
+        start[name] = candidate
+    return start
+
+
+def _solve_with_rule(
+    model, reference_welfare, make_rule, *, tol, max_iter, start=None
+) -> xr.Dataset:
+    economy = eq.economy_inputs(model)
+    start = start or {"wage": model["wage"], "employment": model["employment"]}
 
     def solve_one(eco: eq.Economy, arr, start_values):
         rule = make_rule(eco, arr["reference_welfare"])
@@ -426,9 +451,8 @@ def _solve_with_rule(model, reference_welfare, make_rule, *, tol, max_iter) -> x
         extra_outputs=OPTIMUM_EXTRA,
         attrs={"solver": "spatialocc.solve_optimal (Proposition 1)", "solver_tolerance": tol},
     )
-    optimum["transfer"] = (
-        optimum["consumption"] - optimum["wage"] - optimum["land_income_per_worker"]
-    )
+    transfer = optimum["consumption"] - optimum["wage"] - optimum["land_income_per_worker"]
+    optimum["transfer"] = transfer.drop_attrs()  # the schema's attributes, not χ's
     additive = economy["additive_amenities"]
     labor_tax = xr.where(additive, 0.0, 1.0 / (1.0 + optimum["nu"]))
     optimum["labor_tax"] = (labor_tax * xr.ones_like(optimum["lump_sum"])).transpose(
