@@ -291,9 +291,9 @@ def test_workers_go_to_the_best_city_as_nu_grows() -> None:
 @pytest.fixture(scope="module")
 def model() -> xr.Dataset:
     data = spatialocc.datasets.synthetic(n_cities=10, n_industries=5, years=(2015,), seed=4)
-    return spatialocc.with_externalities(
-        spatialocc.invert(data, amenities="additive"), **CUE
-    ).isel(year=0)
+    return spatialocc.with_externalities(spatialocc.invert(data, amenities="additive"), **CUE).isel(
+        year=0
+    )
 
 
 @pytest.fixture(scope="module")
