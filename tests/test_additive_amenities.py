@@ -86,9 +86,10 @@ def test_inversion_satisfies_the_logit_identity(small_data, small_model, additiv
         residents = y.employment.sum("industry").transpose("occupation", "city").values
         real = (y.consumption / y.price_index).transpose("occupation", "city").values
         A = y.amenity_additive.transpose("occupation", "city").values
-        nu_add = float(y.nu_additive)
-        # ν_add = ν / C̄, C̄ the employment-weighted mean real consumption.
-        assert nu_add == pytest.approx(float(y.nu) * residents.sum() / (real * residents).sum())
+        nu_add = y.nu_additive.transpose("occupation").values[:, None]
+        # ν_add[k] = ν / C̄[k], C̄[k] the employment-weighted mean real consumption of k.
+        mean = (real * residents).sum(axis=1, keepdims=True) / residents.sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(nu_add, float(y.nu) / mean, rtol=1e-14)
         # L[k,n]/L[k] = exp(ν_add (A + C)) / sum_n' exp(ν_add (A + C)).
         utility = nu_add * (A + real)
         shares = np.exp(utility - utility.max(axis=1, keepdims=True))
@@ -101,7 +102,7 @@ def test_inversion_satisfies_the_logit_identity(small_data, small_model, additiv
         assert np.abs(mean).max() < 1e-12 * real.mean()
         # v[k] = (log sum exp(ν_add (A + C)) + γ_E) / ν_add.
         v = np.array([math.log(np.exp(u).sum()) for u in utility]) + np.euler_gamma
-        np.testing.assert_allclose(y.welfare.transpose("occupation").values, v / nu_add)
+        np.testing.assert_allclose(y.welfare.transpose("occupation").values, v / nu_add[:, 0])
     # Everything else is the multiplicative inversion.
     for name in ("productivity", "amenity", "wage", "consumption", "price_index", "land"):
         xr.testing.assert_identical(m[name], small_model[name])
@@ -117,8 +118,13 @@ def test_nu_additive_given_and_errors(small_data) -> None:
         spatialocc.invert(data, nu_additive=1e-4)
     with pytest.raises(ValueError, match="amenities must be one of"):
         spatialocc.invert(data, amenities="gumbel")
-    with pytest.raises(ValueError, match="finite positive"):
+    with pytest.raises(ValueError, match="finite and positive"):
         spatialocc.invert(data, amenities="additive", nu_additive=-1.0)
+    # one scale per occupation, as a DataArray
+    by_occupation = xr.DataArray([1e-4, 3e-4], coords={"occupation": data.occupation.values})
+    m = spatialocc.invert(data, amenities="additive", nu_additive=by_occupation)
+    xr.testing.assert_allclose(m.nu_additive.isel(year=0, drop=True), by_occupation)
+    assert float(spatialocc.check_equilibrium(m).to_array().max()) < 1e-9
 
 
 def test_additive_model_survives_netcdf(tmp_path, additive_small) -> None:

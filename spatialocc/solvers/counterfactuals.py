@@ -132,13 +132,13 @@ def additive_amenities(
     """Additive (Gumbel) amenities, section 7.3: re-invert the amenities under the additive
     form at the model's allocation.
 
-    Utility becomes ``a[n] + A[k,n] + C[k,n]`` with Gumbel draws of scale 1/ν_add, and
-    ``amenity_additive`` A[k,n] = log(L[k,n]) / ν_add - C[k,n] (plus a constant per occupation
+    Utility becomes ``a[n] + A[k,n] + C[k,n]`` with Gumbel draws of scale 1/ν_add[k], and
+    ``amenity_additive`` A[k,n] = log(L[k,n]) / ν_add[k] - C[k,n] (plus a constant per occupation
     that makes its employment-weighted mean over cities 0) rationalizes the stored
     residents L[k,n] and real consumption C[k,n] = consumption / price_index; for an inverted
     model that is the data, for a transformed model (whose stored allocation is still the
     data) it commutes with the other transformations. Sets ``additive_amenities = True``,
-    ``nu_additive`` (given, else the model's own, else ν / C̄ as in
+    ``nu_additive`` (given, else the model's own, else ν / C̄[k] as in
     :func:`spatialocc.invert`) and the additive ``welfare``; productivity, τ and every
     parameter are kept. Solve the result with :func:`spatialocc.solve_equilibrium` or
     :func:`spatialocc.solve_optimal`.

@@ -53,7 +53,7 @@ class Economy:
     tradable: np.ndarray
     additive: bool = False
     amenity_additive: np.ndarray | None = None
-    nu_additive: float = math.nan
+    nu_additive: np.ndarray | float = math.nan
     K_trade: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -66,7 +66,10 @@ class Economy:
         self.K_trade = trade_kernel(self.distance, self.theta, self.trade_cost[self.tradable])
         self.lives = self.amenity > 0
         self.additive = bool(self.additive)
-        if self.additive and not (self.nu_additive > 0 and self.amenity_additive is not None):
+        self.nu_additive = np.broadcast_to(np.asarray(self.nu_additive, dtype=float), (K,))
+        if self.additive and not (
+            np.all(self.nu_additive > 0) and self.amenity_additive is not None
+        ):
             raise ValueError("additive amenities need amenity_additive and a positive nu_additive")
 
     def log_pull(self, real_consumption: np.ndarray) -> np.ndarray:
@@ -75,7 +78,7 @@ class Economy:
         lives = self.lives
         if self.additive:
             utility = np.where(lives, self.amenity_additive + real_consumption, 0.0)
-            return np.where(lives, self.nu_additive * utility, -np.inf)
+            return np.where(lives, self.nu_additive[:, None] * utility, -np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_ac = np.log(np.where(lives, self.amenity * real_consumption, 1.0))
         return np.where(lives, self.nu * log_ac, -np.inf)
@@ -90,11 +93,11 @@ class Economy:
 
     def location_elasticity(self, real_consumption: np.ndarray) -> float:
         """The largest elasticity of the location choice with respect to log consumption:
-        ν, or ν_add C[k,n] with additive amenities (over the cities where k lives)."""
+        ν, or ν_add[k] C[k,n] with additive amenities (over the cities where k lives)."""
         if not self.additive:
             return self.nu
         C = np.abs(np.where(self.lives, real_consumption, 0.0))
-        return float(self.nu_additive * max(float(C.max()), 0.0)) or self.nu
+        return float((self.nu_additive[:, None] * C).max()) or self.nu
 
 
 @dataclass
@@ -372,10 +375,13 @@ def solve_arrays(
     wage_step = WAGE_STEP / (1.0 + eco.theta * gamma_va)
     # The location map's slope is the elasticity of residents with respect to log
     # consumption: ν with Fréchet amenities, ν_add C[k,n] with additive ones (at the start).
-    real0 = (wage0 + _chi(eco, wage0, residents0, rent0)[:, None]) / _price_index(
-        eco.alpha_k, price0
-    )
-    location_step = min(0.5, LOCATION_STEP / eco.location_elasticity(real0))
+    elasticity = eco.nu
+    if eco.additive:
+        chi0 = _chi(eco, wage0, residents0, rent0)
+        elasticity = eco.location_elasticity(
+            (wage0 + chi0[:, None]) / _price_index(eco.alpha_k, price0)
+        )
+    location_step = min(0.5, LOCATION_STEP / elasticity)
     n_lives = int(lives.sum())
     stateful = isinstance(policy, StatefulPolicy)
     n_extra = policy.values.size if stateful else 0
@@ -526,12 +532,12 @@ def equilibrium_residuals(
     if eco.additive:
         # Gumbel (section 7.3): L[k,n]/L[k] = exp(ν (A + C)) / sum exp(ν (A + C)),
         # v[k] = (log sum exp(ν (A + C)) + γ_E) / ν, ν per unit of real consumption.
-        nu_a = eco.nu_additive
+        nu_a = eco.nu_additive[:, None]
         utility = np.where(lives, eco.amenity_additive + np.where(lives, C, 0.0), 0.0)
         top = np.max(np.where(lives, utility, -np.inf), axis=1, keepdims=True)
         pull = np.where(lives, np.exp(nu_a * np.where(lives, utility - top, 0.0)), 0.0)
         shares = pull / pull.sum(axis=1, keepdims=True)
-        v = top[:, 0] + (np.log(pull.sum(axis=1)) + np.euler_gamma) / nu_a
+        v = top[:, 0] + (np.log(pull.sum(axis=1)) + np.euler_gamma) / nu_a[:, 0]
     else:
         log_pull = nu * np.log(np.where(lives, eco.amenity * C, 1.0))
         shares = location_shares(log_pull, lives)
@@ -630,7 +636,7 @@ ECONOMY_INPUTS: dict[str, tuple[str, ...]] = {
     "epsilon": (),
     "additive_amenities": (),
     "amenity_additive": ("occupation", "city"),
-    "nu_additive": (),
+    "nu_additive": ("occupation",),
 }
 START_INPUTS: dict[str, tuple[str, ...]] = {
     "wage": ("occupation", "city"),
@@ -737,7 +743,7 @@ def amenity_form_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
         return {
             "additive_amenities": xr.DataArray(False),
             "amenity_additive": xr.zeros_like(model["amenity"]),
-            "nu_additive": xr.DataArray(math.nan),
+            "nu_additive": xr.full_like(model["occupation"], math.nan, dtype=float),
         }
     missing = [v for v in ("amenity_additive", "nu_additive") if v not in model]
     if missing:
@@ -749,7 +755,7 @@ def amenity_form_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
     return {
         "additive_amenities": model["additive_amenities"].astype(bool),
         "amenity_additive": model["amenity_additive"],
-        "nu_additive": model["nu_additive"],
+        "nu_additive": model["nu_additive"].broadcast_like(model["occupation"]),
     }
 
 
@@ -774,7 +780,7 @@ def _economy(arrays: Mapping[str, np.ndarray], tradable: np.ndarray) -> Economy:
         tradable=tradable,
         additive=bool(arrays.get("additive_amenities", False)),
         amenity_additive=arrays.get("amenity_additive"),
-        nu_additive=float(arrays.get("nu_additive", math.nan)),
+        nu_additive=arrays.get("nu_additive", math.nan),
     )
 
 

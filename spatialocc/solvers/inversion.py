@@ -344,40 +344,45 @@ def invert_arrays(
 # -- additive (Gumbel) amenities, section 7.3 ------------------------------------------------
 
 
-def calibrated_nu_additive(nu: float, residents: np.ndarray, real_consumption: np.ndarray) -> float:
-    """ν_add = ν / C̄, with C̄ the employment-weighted mean real consumption over occupations and
-    cities: the logit elasticity of L[k,n] with respect to C[k,n], ν_add C[k,n] (1 - L[k,n]/L[k]),
-    then averages ν (1 - L[k,n]/L[k]), the Fréchet elasticity with respect to log C **[choice]**."""
+def calibrated_nu_additive(
+    nu: float, residents: np.ndarray, real_consumption: np.ndarray
+) -> np.ndarray:
+    """ν_add[k] = ν / C̄[k], with C̄[k] the employment-weighted mean real consumption of
+    occupation k over cities: the logit elasticity of L[k,n] with respect to log C[k,n],
+    ν_add[k] C[k,n] (1 - L[k,n]/L[k]), then averages (over k's workers) the Fréchet
+    elasticity ν (1 - L[k,n]/L[k]) for every occupation **[choice]**. Axes: L[k,n], C[k,n]."""
     lives = residents > 0
-    mean = (np.where(lives, real_consumption, 0.0) * residents).sum() / residents.sum()
-    if not mean > 0:
+    mean = (np.where(lives, real_consumption, 0.0) * residents).sum(axis=1) / residents.sum(axis=1)
+    if not np.all(mean > 0):
         raise InconsistentDataError(
-            f"the employment-weighted mean real consumption is {mean:.6g}, not positive, so "
-            f"ν_add = ν / C̄ is undefined; pass nu_additive explicitly."
+            f"the employment-weighted mean real consumption by occupation is "
+            f"{format_labels(np.round(mean, 6))}, not positive everywhere, so ν_add = ν / C̄ is "
+            f"undefined; pass nu_additive explicitly."
         )
-    return float(nu) / float(mean)
+    return float(nu) / mean
 
 
-def additive_welfare(nu_add: float, utility: np.ndarray, lives: np.ndarray) -> np.ndarray:
-    """v[k] = (log sum_n exp(ν_add U[k,n]) + γ_E) / ν_add with U = A + C: the expected maximum of
-    U + a over cities when the a[n] are Gumbel with scale 1/ν_add and location 0 (γ_E is Euler's
-    constant), over the cities where k lives; overflow-free."""
-    pull = np.where(lives, nu_add * np.where(lives, utility, 0.0), -np.inf)
+def additive_welfare(nu_add: np.ndarray, utility: np.ndarray, lives: np.ndarray) -> np.ndarray:
+    """v[k] = (log sum_n exp(ν_add[k] U[k,n]) + γ_E) / ν_add[k] with U = A + C: the expected
+    maximum of U + a over cities when the a[n] are Gumbel with scale 1/ν_add[k] and location 0
+    (γ_E is Euler's constant), over the cities where k lives; overflow-free."""
+    nu_add = np.broadcast_to(np.asarray(nu_add, dtype=float), utility.shape[:1])
+    pull = np.where(lives, nu_add[:, None] * np.where(lives, utility, 0.0), -np.inf)
     return (logsumexp(pull, axis=1) + np.euler_gamma) / nu_add
 
 
 def additive_amenity_arrays(
-    residents: np.ndarray, real_consumption: np.ndarray, nu_add: float
+    residents: np.ndarray, real_consumption: np.ndarray, nu_add: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Amenities A[k,n] = log(L[k,n]) / ν_add - C[k,n] (MODEL.md section 3, step 7, additive
+    """Amenities A[k,n] = log(L[k,n]) / ν_add[k] - C[k,n] (MODEL.md section 3, step 7, additive
     variant), shifted so that their employment-weighted mean over cities is 0 for each
     occupation, and 0 where nobody lives; and the welfare v[k] they imply. Axes: L[k,n],
-    C[k,n]."""
+    C[k,n], ν_add[k]."""
     lives = residents > 0
+    nu_add = np.broadcast_to(np.asarray(nu_add, dtype=float), residents.shape[:1])
     with np.errstate(divide="ignore"):
-        A = np.where(
-            lives, np.log(np.where(lives, residents, 1.0)) / nu_add - real_consumption, 0.0
-        )
+        log_L = np.log(np.where(lives, residents, 1.0))
+    A = np.where(lives, log_L / nu_add[:, None] - real_consumption, 0.0)
     A = A - (A * residents).sum(axis=1, keepdims=True) / residents.sum(axis=1, keepdims=True)
     A = np.where(lives, A, 0.0)
     return A, additive_welfare(nu_add, A + real_consumption, lives)
@@ -391,15 +396,17 @@ def additive_inversion(
 
     From the residents L[k,n] (``employment`` summed over industries) and real consumption
     ``C[k,n] = consumption / price_index`` of ``model``, sets ``amenity_additive``
-    ``A[k,n] = log(L[k,n]) / ν_add - C[k,n]`` plus a constant per occupation that makes its
+    ``A[k,n] = log(L[k,n]) / ν_add[k] - C[k,n]`` plus a constant per occupation that makes its
     employment-weighted mean over cities 0 **[choice]** (0 where nobody lives), ``nu_additive``
-    ν_add, ``additive_amenities = True`` and the additive ``welfare``. The multiplicative
+    ν_add[k], ``additive_amenities = True`` and the additive ``welfare``. The multiplicative
     ``amenity`` is kept: it defines where each occupation can live.
 
     ``nu_additive`` None uses the model's own ``nu_additive`` when it has one, and otherwise
-    calibrates ``ν_add = ν / C̄`` (C̄ the employment-weighted mean real consumption), which
-    gives the logit the Fréchet model's average elasticity of L[k,n] with respect to C[k,n]
-    **[choice]**: a per-dollar ν equal to the paper's 2.02 would make the choice degenerate.
+    calibrates ``ν_add[k] = ν / C̄[k]`` (C̄[k] the employment-weighted mean real consumption of
+    occupation k), which gives the logit the Fréchet model's average elasticity of L[k,n] with
+    respect to C[k,n] for every occupation **[choice]**: a per-dollar ν equal to the paper's
+    2.02 would make the choice degenerate. A number or a DataArray (on ``occupation`` and/or
+    batch dimensions) is used as given.
     """
     residents = model["employment"].sum("industry")
     real = model["consumption"] / model["price_index"]
@@ -413,16 +420,17 @@ def additive_inversion(
         )
         if given.chunks is None and not bool((np.isfinite(given) & (given > 0)).all()):
             raise ValueError(
-                f"nu_additive must be a finite positive number (per dollar of real "
-                f"consumption), got {given.values}"
+                f"nu_additive must be finite and positive (per dollar of real consumption), "
+                f"got {given.values}"
             )
+    given = given.broadcast_like(model["occupation"])
 
     def kernel(L: np.ndarray, C: np.ndarray, nu: np.ndarray, nu_add: np.ndarray):
-        nu_add = float(nu_add)
-        if not np.isfinite(nu_add):
+        nu_add = np.asarray(nu_add, dtype=float)
+        if not np.all(np.isfinite(nu_add)):
             nu_add = calibrated_nu_additive(float(nu), L, C)
         A, v = additive_amenity_arrays(L, C, nu_add)
-        return A, v, np.asarray(nu_add)
+        return A, v, nu_add
 
     A, v, nu_add = xr.apply_ufunc(
         kernel,
@@ -430,8 +438,8 @@ def additive_inversion(
         real,
         model["nu"],
         given,
-        input_core_dims=[["occupation", "city"], ["occupation", "city"], [], []],
-        output_core_dims=[["occupation", "city"], ["occupation"], []],
+        input_core_dims=[["occupation", "city"], ["occupation", "city"], [], ["occupation"]],
+        output_core_dims=[["occupation", "city"], ["occupation"], ["occupation"]],
         vectorize=True,
         dask="parallelized",
         output_dtypes=[float, float, float],
@@ -439,7 +447,7 @@ def additive_inversion(
     )
     out = model.assign(
         amenity_additive=A.transpose(..., "occupation", "city"),
-        nu_additive=nu_add,
+        nu_additive=nu_add.transpose(..., "occupation"),
         welfare=v.transpose(..., "occupation"),
         additive_amenities=xr.DataArray(True),
     )
@@ -534,10 +542,13 @@ def invert(
     consumption and its level depends on the normalization of A, its changes do not).
     ``amenity`` keeps the multiplicative inversion (it marks where each occupation lives).
     ν in the logit multiplies dollars, so the paper's ν = 2.02 cannot be used as it is:
-    by default ``ν_add = ν / C̄``, C̄ the employment-weighted national mean real consumption
-    (of each batch element), which gives the logit elasticity of L[k,n] with respect to
-    C[k,n], ``ν_add C[k,n] (1 - L[k,n]/L[k])``, the Fréchet elasticity ``ν (1 - L[k,n]/L[k])``
-    on average **[choice]**.
+    by default ``ν_add[k] = ν / C̄[k]``, C̄[k] the employment-weighted mean real consumption
+    of occupation k (in each batch element), which gives the logit elasticity of L[k,n] with
+    respect to log C[k,n], ``ν_add[k] C[k,n] (1 - L[k,n]/L[k])``, the Fréchet elasticity
+    ``ν (1 - L[k,n]/L[k])`` on average for every occupation **[choice]**. One national scale
+    ``ν / C̄`` (pass it as ``nu_additive``) would make the better-paid occupation more mobile
+    than in the benchmark (its elasticity ν C/C̄ exceeds ν), which with the paper's
+    externalities also makes the optimal allocation unstable under the solver's iteration.
 
     Parameters
     ----------
@@ -552,8 +563,9 @@ def invert(
     amenities
         ``"multiplicative"`` (Fréchet, default) or ``"additive"`` (Gumbel, section 7.3).
     nu_additive
-        ν_add per unit of real consumption, a number or a DataArray over batch dimensions;
-        ``None`` calibrates ``ν / C̄``. Only with ``amenities="additive"``.
+        ν_add[k] per unit of real consumption, a number or a DataArray on ``occupation``
+        and/or batch dimensions; ``None`` calibrates ``ν / C̄[k]``. Only with
+        ``amenities="additive"``.
     trade_shares
         Also return ``trade_share`` π[j,n,n'] (N²J values per batch element).
     tol, max_iter

@@ -61,7 +61,7 @@ def implied_pareto_weights_additive(price_index: np.ndarray, residents: np.ndarr
 class OptimalRule(eq.StatefulPolicy):
     """Proposition 1: e = (1 - t_L)(w + Δ) + χ + R[k], t_L = 1/(1+ν), Δ at the allocation;
     with ``additive`` amenities, rule (11): e = w + Δ - P[n]/ν + χ + R[k] (``nu`` is then
-    ν_add, per unit of real consumption).
+    ν_add, per unit of real consumption, one number or one per occupation).
 
     The lump sums are R[k] = r[k] + R0 with R0 closing the budget exactly and r (the
     unknowns) moved toward the planner's goal: equal welfare gains relative to
@@ -86,6 +86,8 @@ class OptimalRule(eq.StatefulPolicy):
         scale: float = 1.0,
     ) -> None:
         self.nu = nu
+        # ν_add[k] may differ across occupations: a column for the rule's P[n]/ν_add[k] term
+        self.nu_column = np.reshape(nu, (-1, 1)) if np.ndim(nu) else nu
         self.labor_tax = 0.0 if additive else 1.0 / (1.0 + nu)
         self.additive = additive
         self.reference = np.asarray(reference_welfare, dtype=float)
@@ -105,7 +107,7 @@ class OptimalRule(eq.StatefulPolicy):
         chi = state.land_income_per_worker[:, None]
         s = self.strength
         if self.additive:
-            base = state.wage + s * (delta - state.price_index / self.nu) + chi
+            base = state.wage + s * (delta - state.price_index / self.nu_column) + chi
         else:
             base = (1.0 - s * self.labor_tax) * (state.wage + s * delta) + chi
         if self.extra is not None:
@@ -232,19 +234,20 @@ def solve_optimal(
     degree one in consumption, so a planner linear in v with fixed weights picks a corner]**.
 
     Additive amenities (section 7.3; the model's ``additive_amenities``): rule (11),
-    ``e[k,n] = w[k,n] + Δ[k,n] - P[n]/ν_add + χ[k] + R[k]``, with no labor tax
+    ``e[k,n] = w[k,n] + Δ[k,n] - P[n]/ν_add[k] + χ[k] + R[k]``, with no labor tax
     (``labor_tax = 0``). Welfare is then in units of real consumption and its level depends
     on the normalization of the amenities (one constant per occupation), so a ratio
     v/v_ref has no meaning; "equal gains" are **[choice]** equal absolute gains
     ``v[k] - v_ref[k]``, the same consumption-equivalent amount for every worker (the
-    utilitarian analogue: with utility linear in consumption, a dollar of welfare is worth
-    the same to everyone). ``welfare_gain`` is reported as ``1 + (v[k] - v_ref[k]) / C̄_ref``,
-    the common gain as a fraction of the employment-weighted mean real consumption of the
-    reference, so that it is equal across occupations as in the multiplicative case and
-    comparable with it. ``pareto_weight`` is the φ of a utilitarian planner maximizing
-    ``sum φ[k] L[k] v[k]`` for which the solution is optimal, ``φ[k] ∝ sum_n L[k,n] P[k,n] /
-    L[k]``; given Pareto weights are not accepted (with linear utility a planner with fixed
-    weights gives everything to one occupation).
+    utilitarian analogue: with utility linear in real consumption, a unit of welfare is a
+    unit of real consumption for everyone). ``welfare_gain`` is reported as
+    ``1 + (v[k] - v_ref[k]) / C̄_ref``, the common gain as a fraction of the
+    employment-weighted mean real consumption of the reference, so that it is equal across
+    occupations as in the multiplicative case and comparable with it. ``pareto_weight`` is
+    the φ of a utilitarian planner maximizing ``sum φ[k] L[k] v[k]`` for which the solution
+    is optimal, ``φ[k] ∝ sum_n L[k,n] P[k,n] / L[k]``; given Pareto weights are not
+    accepted (with linear utility a planner with fixed weights gives everything to one
+    occupation).
 
     Parameters
     ----------
@@ -267,10 +270,11 @@ def solve_optimal(
     -------
     xarray.Dataset
         The allocation in canonical names (as :func:`spatialocc.solve_equilibrium`) plus
-        ``wedge`` Δ, ``transfer`` T = e - w - χ, ``lump_sum`` R, ``labor_tax`` t_L,
-        ``welfare_gain`` v/v_ref, ``pareto_weight`` (implied φ, normalized to sum to one:
-        φ[k] ∝ L[k]² / sum_n L[k,n]/e[k,n]), and the solver diagnostics; ``residual_consumption``
-        measures the optimal rule.
+        ``wedge`` Δ, ``transfer`` T = e - w - χ, ``lump_sum`` R, ``labor_tax`` t_L (0 with
+        additive amenities), ``welfare_gain`` v/v_ref (additive: 1 + (v - v_ref)/C̄_ref),
+        ``pareto_weight`` (implied φ, normalized to sum to one: φ[k] ∝ L[k]² / sum_n
+        L[k,n]/e[k,n]; additive: φ[k] ∝ sum_n L[k,n] P[k,n] / L[k]), and the solver
+        diagnostics; ``residual_consumption`` measures the optimal rule.
 
     Examples
     --------
