@@ -218,3 +218,6 @@ def test_bad_input(model: xr.Dataset) -> None:
         decompose(model, steps=["shares", "weather"])
     with pytest.raises(ValueError, match="'paper'"):
         decompose(model, steps="reverse")
+    additive = model.assign(additive_amenities=xr.DataArray(True))
+    with pytest.raises(NotImplementedError, match="multiplicative amenities"):
+        decompose(additive)

@@ -221,6 +221,12 @@ def _check_model(model: xr.Dataset, start: int, end: int) -> None:
             "decompose needs the externalities: set them with "
             "spatialocc.with_externalities(model, tau_share=..., tau_size=...)"
         )
+    if "additive_amenities" in model and bool(model["additive_amenities"].any()):
+        raise NotImplementedError(
+            "the decomposition is defined for multiplicative amenities (the paper's Table 3): "
+            "additive amenities are in real-consumption units of their own year, which the "
+            "steps would mix; decompose the multiplicative model"
+        )
     extra = [d for d in model.dims if d not in {"year", *_CORE}]
     if extra:
         raise DimensionError(
