@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{sum(p.suffix == '.nc' for p in written)} NetCDF, tables {', '.join(tables) or '-'}"
         + (f", {len(figures)} figures in {out / 'figures'}" if figures else "")
     )
+    for notice in options.notices:
+        print(f"NOTE: {notice}")
     for name in options.unconverged:
         print(f"WARNING: {name} did not converge; it is flagged converged=False")
     return 0

@@ -37,6 +37,7 @@ import xarray as xr
 
 from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.io import open_dataset, to_netcdf
+from spatialocc.solvers.inversion import ConvergenceWarning
 
 #: The stages, in order.
 STAGES = ("invert", "estimate", "solve", "optimal", "decompose", "plot")
@@ -72,6 +73,7 @@ class Options:
     quiet: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     unconverged: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     def say(self, message: str) -> None:
         if not self.quiet:
@@ -325,9 +327,47 @@ def stage_optimal(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Data
         with _timed(options, f"optimal:{variant}", f"equilibrium and optimum, {variant}"):
             changed = transform(economy)
             reference = solve_equilibrium(changed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)  # reported below
+                variant_optimum = solve_optimal(
+                    changed, reference=reference, max_iter=VARIANT_BUDGET
+                )
+            if variant == "additive_amenities" and not bool(variant_optimum["converged"]):
+                changed, reference, variant_optimum = _additive_national_scale(economy, options)
             ws.write(reference, f"equilibrium_{variant}.nc")
-            ws.write(solve_optimal(changed, reference=reference), f"optimum_{variant}.nc")
+            ws.write(variant_optimum, f"optimum_{variant}.nc")
     return optimum
+
+
+#: Iteration budget of each variant's optimum (the baseline optimum gets the default).
+VARIANT_BUDGET = 6000
+
+
+def _additive_national_scale(economy: xr.Dataset, options: Options):
+    """The additive-amenity variant with one Gumbel scale for all occupations,
+    ν_add = ν / C̄ (C̄ the national mean real consumption), when the default calibration (one
+    scale per occupation) does not converge. Both give the Fréchet model's average location
+    elasticity, one nationally, the other within each occupation; which one converges depends
+    on the data, and the scale used is stored in ``nu_additive`` and announced."""
+    from spatialocc.solvers.counterfactuals import additive_amenities
+    from spatialocc.solvers.equilibrium import solve_equilibrium
+    from spatialocc.solvers.optimal import solve_optimal
+
+    residents = economy["employment"].sum("industry")
+    mean = float((economy["real_consumption"] * residents).sum() / residents.sum())
+    nu_add = float(economy["nu"]) / mean
+    options.say(
+        f"optimal:additive_amenities: the optimum with one Gumbel scale per occupation did not "
+        f"converge in {VARIANT_BUDGET} iterations; using one national scale "
+        f"nu_additive = nu / mean real consumption = {nu_add:.4g} instead"
+    )
+    options.notices.append(
+        f"additive amenities solved with one national Gumbel scale nu_additive = {nu_add:.4g} "
+        f"(the per-occupation calibration did not converge)"
+    )
+    changed = additive_amenities(economy, nu_additive=nu_add)
+    reference = solve_equilibrium(changed)
+    return changed, reference, solve_optimal(changed, reference=reference)
 
 
 def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
