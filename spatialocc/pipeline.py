@@ -37,6 +37,7 @@ import xarray as xr
 
 from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.io import open_dataset, to_netcdf
+from spatialocc.dims.schema import RESIDUAL_PREFIX
 from spatialocc.solvers.inversion import ConvergenceWarning
 
 #: The stages, in order.
@@ -133,10 +134,17 @@ class Workspace:
     def path(self, name: str) -> Path:
         return self.staging / name
 
-    def find(self, name: str, *, stage: str) -> Path:
+    def locate(self, name: str) -> Path | None:
+        """``name`` as written by this run (staging) or an earlier one (output), else None."""
         for folder in (self.staging, self.out):
             if (folder / name).exists():
                 return folder / name
+        return None
+
+    def find(self, name: str, *, stage: str) -> Path:
+        path = self.locate(name)
+        if path is not None:
+            return path
         raise PipelineError(
             f"{self.out / name} does not exist; run 'spatialocc {stage} --out {self.out}' "
             f"first (or 'spatialocc run')"
@@ -148,7 +156,7 @@ class Workspace:
     def write(self, ds: xr.Dataset, name: str) -> Path:
         path = to_netcdf(ds, self.path(name))
         if "converged" in ds and not bool(ds["converged"].all()):
-            residuals = [ds[v] for v in ds.data_vars if str(v).startswith("residual_")]
+            residuals = [ds[v] for v in ds.data_vars if str(v).startswith(RESIDUAL_PREFIX)]
             worst = max((float(r.max()) for r in residuals), default=float("nan"))
             self.unconverged.append(f"{name} (largest residual {worst:.2g})")
         return path
@@ -426,16 +434,12 @@ def stage_plot(model: xr.Dataset, ws: Workspace, options: Options) -> list[Path]
         "model": externalities(model.sel(year=year), ws, options)
     }
     for key, name in PLOT_INPUTS.items():
-        for folder in (ws.staging, ws.out):
-            if (folder / name).exists():
-                inputs[key] = open_dataset(folder / name).load()
-                break
-    for folder in (ws.staging, ws.out):
-        if (folder / "figure18.nc").exists():
-            inputs["population_share"] = open_dataset(folder / "figure18.nc")[
-                "population_share"
-            ].load()
-            break
+        path = ws.locate(name)
+        if path is not None:
+            inputs[key] = open_dataset(path).load()
+    histogram = ws.locate("figure18.nc")
+    if histogram is not None:
+        inputs["population_share"] = open_dataset(histogram)["population_share"].load()
     with _timed(options, "plot", f"figures from {len(inputs)} results"):
         return plot.draw_all(inputs, ws.staging / "figures", natural_earth=options.natural_earth)
 

@@ -114,3 +114,20 @@ def medium_data() -> xr.Dataset:
 @pytest.fixture(scope="session")
 def medium_model(medium_data: xr.Dataset) -> xr.Dataset:
     return spatialocc.invert(medium_data, trade_shares=True)
+
+
+def wedge_by_definition(model: xr.Dataset, solution: xr.Dataset) -> xr.DataArray:
+    """Δ[k,n] = sum_k' w[k',n] L[k',n] / L[k,n] dlogλ[k',n]/dlogL[k,n] (Lemma 2)."""
+    residents = solution.employment.sum("industry")
+    share = residents / residents.sum("occupation")
+    w = solution.wage
+    delta = xr.zeros_like(w)
+    for k in w.occupation.values:
+        total = 0.0
+        for kp in w.occupation.values:
+            elasticity = float(model.tau_share.sel(occupation=kp)) * (
+                (1.0 if kp == k else 0.0) - share.sel(occupation=k)
+            ) + float(model.tau_size.sel(occupation=kp)) * share.sel(occupation=k)
+            total = total + (w * residents).sel(occupation=kp) * elasticity
+        delta.loc[{"occupation": k}] = total / residents.sel(occupation=k)
+    return delta

@@ -17,7 +17,7 @@ from spatialocc.solvers import counterfactuals as cf
 from spatialocc.solvers import equilibrium as eq
 from spatialocc.solvers import optimal as op
 from spatialocc.solvers.equilibrium import CONDITIONS
-from tests.conftest import raise_if_dask_computes
+from tests.conftest import raise_if_dask_computes, wedge_by_definition
 
 CUE = {
     "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
@@ -51,23 +51,6 @@ def mean_real_consumption(ds: xr.Dataset) -> xr.DataArray:
     residents = ds.employment.sum("industry")
     real = ds.consumption / ds.price_index
     return (real * residents).sum(["occupation", "city"]) / residents.sum(["occupation", "city"])
-
-
-def wedge_by_definition(model: xr.Dataset, solution: xr.Dataset) -> xr.DataArray:
-    """Δ[k,n] = sum_k' w[k',n] L[k',n] / L[k,n] dlogλ[k',n]/dlogL[k,n] (Lemma 2)."""
-    residents = solution.employment.sum("industry")
-    share = residents / residents.sum("occupation")
-    w = solution.wage
-    delta = xr.zeros_like(w)
-    for k in w.occupation.values:
-        total = 0.0
-        for kp in w.occupation.values:
-            elasticity = float(model.tau_share.sel(occupation=kp)) * (
-                (1.0 if kp == k else 0.0) - share.sel(occupation=k)
-            ) + float(model.tau_size.sel(occupation=kp)) * share.sel(occupation=k)
-            total = total + (w * residents).sel(occupation=kp) * elasticity
-        delta.loc[{"occupation": k}] = total / residents.sel(occupation=k)
-    return delta
 
 
 # -- inversion -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import spatialocc
 from spatialocc.solvers import equilibrium as eq
 from spatialocc.solvers import optimal as op
 from spatialocc.solvers.equilibrium import CONDITIONS
+from tests.conftest import wedge_by_definition
 
 CUE = {
     "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
@@ -49,18 +50,8 @@ def test_optimum_conditions(model, optimum) -> None:
 
 def test_consumption_follows_proposition_1(model, optimum) -> None:
     """e = (1 - t_L)(w + Δ) + χ + R with Δ recomputed here from its definition."""
-    residents = optimum.employment.sum("industry")
-    share = residents / residents.sum("occupation")
     w = optimum.wage
-    delta = xr.zeros_like(w)
-    for k in w.occupation.values:
-        total = 0.0
-        for kp in w.occupation.values:
-            elasticity = float(model.tau_share.sel(occupation=kp)) * (
-                (1.0 if kp == k else 0.0) - share.sel(occupation=k)
-            ) + float(model.tau_size.sel(occupation=kp)) * share.sel(occupation=k)
-            total = total + (w * residents).sel(occupation=kp) * elasticity
-        delta.loc[{"occupation": k}] = total / residents.sel(occupation=k)
+    delta = wedge_by_definition(model, optimum)
     xr.testing.assert_allclose(optimum.wedge, delta, rtol=1e-10)
     t_l = 1 / (1 + float(model.nu))
     rule = (1 - t_l) * (w + delta) + optimum.land_income_per_worker + optimum.lump_sum

@@ -29,7 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from spatialocc.dims.errors import DimensionError, MissingVariableError
-from spatialocc.dims.schema import REAL_ESTATE, annotate
+from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, RESIDUAL_PREFIX, annotate
 from spatialocc.solvers.equilibrium import solve_equilibrium
 from spatialocc.solvers.optimal import solve_optimal
 
@@ -227,14 +227,11 @@ def _check_model(model: xr.Dataset, start: int, end: int) -> None:
             "additive amenities are in real-consumption units of their own year, which the "
             "steps would mix; decompose the multiplicative model"
         )
-    extra = [d for d in model.dims if d not in {"year", *_CORE}]
+    extra = [d for d in model.dims if d not in {"year", *CORE_DIMS}]
     if extra:
         raise DimensionError(
             f"decompose takes one economy per year; found extra dimensions {extra}"
         )
-
-
-_CORE = {"occupation", "industry", "city", "origin", "input"}
 
 
 def _solve_step(
@@ -258,7 +255,7 @@ def _optimum_step(
 
 def _kept(solution: xr.Dataset) -> xr.Dataset:
     out = solution[[v for v in KEPT if v in solution]]
-    residuals = [v for v in solution.data_vars if v.startswith("residual_")]
+    residuals = [v for v in solution.data_vars if v.startswith(RESIDUAL_PREFIX)]
     out["max_residual"] = xr.concat([solution[v] for v in residuals], "condition").max("condition")
     out["welfare_gain"] = solution.get("welfare_gain", xr.ones_like(solution["welfare"]))
     return out
@@ -488,7 +485,7 @@ def share_distribution(
         raise ValueError("give at least one allocation")
     shares = []
     for name, allocation in allocations.items():
-        extra = [d for d in allocation["employment"].dims if d not in _CORE]
+        extra = [d for d in allocation["employment"].dims if d not in CORE_DIMS]
         if extra:
             raise DimensionError(
                 f"allocation {name!r} must hold one economy; select one along {extra} first "
