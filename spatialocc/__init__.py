@@ -29,6 +29,7 @@ from spatialocc.dims import (
 from spatialocc.solvers import (
     ConvergenceWarning,
     check_equilibrium,
+    check_optimum,
     cnr_share_distribution,
     counterfactuals,
     decompose,
@@ -56,6 +57,7 @@ __all__ = [
     "ShareError",
     "__version__",
     "check_equilibrium",
+    "check_optimum",
     "cnr_share_distribution",
     "counterfactuals",
     "datasets",

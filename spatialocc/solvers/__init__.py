@@ -14,13 +14,20 @@ from spatialocc.solvers.equilibrium import (
     with_externalities,
 )
 from spatialocc.solvers.inversion import ConvergenceWarning, invert
-from spatialocc.solvers.optimal import policy_summary, policy_table, solve_optimal, wedge
+from spatialocc.solvers.optimal import (
+    check_optimum,
+    policy_summary,
+    policy_table,
+    solve_optimal,
+    wedge,
+)
 
 __all__ = [
     "POLICIES",
     "ConvergenceWarning",
     "PolicyInput",
     "check_equilibrium",
+    "check_optimum",
     "cnr_share_distribution",
     "counterfactuals",
     "decompose",

@@ -403,6 +403,122 @@ def welfare_gain(reference: xr.Dataset, solution: xr.Dataset) -> xr.DataArray:
     return xr.where(additive, absolute, ratio).transpose(*ratio.dims)
 
 
+OPTIMUM_CONDITIONS: tuple[str, ...] = ("budget", "equal_gains", "rule")
+
+
+def _max_relative(a: xr.DataArray, b: xr.DataArray, dims: list[str]) -> xr.DataArray:
+    """Largest |a - b| / max(|a|, |b|) over ``dims``; equal entries (zeros) count 0."""
+    scale = np.maximum(np.abs(a), np.abs(b))
+    rel = xr.where(a == b, 0.0, np.abs(a - b) / xr.where(scale > 0, scale, 1.0))
+    return rel.max(dims)
+
+
+def check_optimum(
+    model: xr.Dataset, optimum: xr.Dataset, *, reference: xr.Dataset | None = None
+) -> xr.Dataset:
+    """Recompute the residual of each condition of the optimal policy from a Dataset.
+
+    The conditions of MODEL.md section 4 that the equilibrium residuals
+    (:func:`spatialocc.check_equilibrium`) do not cover, evaluated from the variables of
+    ``optimum`` (``wage``, ``employment``, ``consumption``, ``rent_rate``, ``land``,
+    ``welfare``, ``lump_sum``, ``price_index``), independently of the solver:
+
+    - ``residual_budget``: budget balance ``sum_{k,n} (e - w - χ) L = 0``, as
+      ``|sum e L - sum (w + χ) L| / max(sum e L, sum (w + χ) L)``, with
+      χ[k] = b[k] sum_n r[n] H[n] / L[k] recomputed from the allocation;
+    - ``residual_equal_gains``: equal welfare gains for every occupation,
+      ``(max_k g[k] - min_k g[k]) / max_k |g[k]|`` with g[k] = v[k]/v_ref[k] (additive amenities:
+      g[k] = 1 + (v[k] - v_ref[k]) / C̄_ref, equal absolute gains, as in
+      :func:`solve_optimal`);
+    - ``residual_rule``: the consumption rule of Proposition 1,
+      ``e[k,n] = (1 - t_L)(w[k,n] + Δ[k,n]) + χ[k] + R[k]`` with ``t_L = 1/(1+ν)``, Δ the wedge
+      of Lemma 2 at the allocation and R the reported ``lump_sum`` (additive amenities, rule
+      (11): ``e = w + Δ - P[n]/ν_add[k] + χ + R``), as the largest relative residual over the
+      cities where each occupation lives.
+
+    Each is a relative residual, 0 at an exact optimum. The externality elasticities and ν
+    are the model's; the amenity form (and ν_add) is the optimum's. The conditions only
+    concern an optimum with ``weights="equal_gains"``.
+
+    Parameters
+    ----------
+    model
+        The model that was solved (what :func:`solve_optimal` received).
+    optimum
+        What :func:`solve_optimal` returned (or any Dataset with the same variables).
+    reference
+        The reference equilibrium of the welfare gains (with ``welfare``; with additive
+        amenities also ``employment``, ``consumption`` and ``price_index``). Default, as in
+        :func:`solve_optimal`: the decentralized equilibrium of ``model`` under the optimum's
+        amenity form.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``residual_budget``, ``residual_equal_gains`` and ``residual_rule``, on the batch
+        dimensions of ``optimum``.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, years=(2015,))
+    >>> model = spatialocc.with_externalities(spatialocc.invert(data), tau_share=1.0, tau_size=0.3)
+    >>> optimum = spatialocc.solve_optimal(model)
+    >>> residuals = spatialocc.check_optimum(model, optimum)
+    >>> sorted(residuals.data_vars)
+    ['residual_budget', 'residual_equal_gains', 'residual_rule']
+    >>> bool((residuals.to_array() < 1e-8).all())
+    True
+    """
+    needed = ("wage", "employment", "consumption", "rent_rate", "land", "welfare", "lump_sum")
+    missing = [v for v in (*needed, "price_index") if v not in optimum]
+    if missing:
+        raise MissingVariableError(
+            f"check_optimum needs {missing} in the optimum; pass what solve_optimal returns."
+        )
+    form = eq.amenity_form_inputs(optimum)
+    additive = form["additive_amenities"].astype(bool)
+    if reference is None:
+        amenities = "additive" if bool(additive.any()) else "multiplicative"
+        reference = eq.solve_equilibrium(_with_amenity_form(model, amenities))
+    if "welfare" not in reference:
+        raise MissingVariableError("the reference Dataset needs 'welfare' (what a solve returns)")
+    occ = model["occupation"]
+    zeros = xr.zeros_like(occ, dtype=float).drop_vars(occ.name)
+    tau_share = model.get("tau_share", zeros)
+    tau_size = model.get("tau_size", zeros)
+    residents = optimum["employment"].sum("industry")
+    w, e = optimum["wage"], optimum["consumption"]
+    wage_bill = (w * residents).sum("city")
+    land_income = (optimum["rent_rate"] * optimum["land"]).sum("city")
+    chi = wage_bill / wage_bill.sum("occupation") * land_income / residents.sum("city")
+    cells = ["occupation", "city"]
+    # budget balance: spending equals income, sum e L = sum (w + χ) L
+    spending = (e * residents).sum(cells)
+    income = ((w + chi) * residents).sum(cells)
+    residual_budget = _max_relative(spending, income, [])
+    # equal welfare gains across occupations
+    gain = welfare_gain(reference, optimum)
+    spread = gain.max("occupation") - gain.min("occupation")
+    residual_equal_gains = spread / np.abs(gain).max("occupation")
+    # the consumption rule of Proposition 1 (multiplicative) or (11) (additive)
+    delta = wedge(optimum.assign(tau_share=tau_share, tau_size=tau_size))
+    nu = model["nu"]
+    multiplicative = (1 - 1 / (1 + nu)) * (w + delta) + chi + optimum["lump_sum"]
+    nu_additive = form["nu_additive"]
+    linear = w + delta - optimum["price_index"] / nu_additive + chi + optimum["lump_sum"]
+    rule = xr.where(additive, linear, multiplicative)
+    lives = residents > 0
+    residual_rule = _max_relative(e.where(lives, 0.0), rule.where(lives, 0.0), cells)
+    residuals = (residual_budget, residual_equal_gains, residual_rule)
+    return xr.Dataset(
+        {
+            f"residual_{c}": r.drop_attrs()
+            for c, r in zip(OPTIMUM_CONDITIONS, residuals, strict=True)
+        }
+    )
+
+
 def _starting_allocation(model: xr.Dataset, reference: xr.Dataset) -> dict[str, xr.DataArray]:
     """Where the continuation starts: the reference equilibrium's allocation when it is one
     of this economy (the rule at zero strength is then solved in one step), else the model's.
