@@ -185,6 +185,8 @@ def test_pareto_weights_round_trip(model, optimum) -> None:
 
 
 def test_policy_summary(model, optimum) -> None:
+    """Invariants of the summary on this economy; every statistic of the summary and every
+    cell of ``policy_table`` is recomputed from its definition in tests/test_policy_summary.py."""
     summary = spatialocc.policy_summary(model, optimum)
     residents = optimum.employment.sum("industry").sum("city")
     # Budget: employment-weighted mean transfers offset each other across occupations.
@@ -192,7 +194,6 @@ def test_policy_summary(model, optimum) -> None:
         (optimum.wage * optimum.employment.sum("industry")).sum()
     )
     np.testing.assert_allclose(summary.welfare_gain, optimum.welfare_gain - 1)
-    assert 0 <= float(summary.share_cities_net_payer) <= 1
     ratio = summary.social_private_ratio_reference
     delta = spatialocc.wedge(model)
     res = model.employment.sum("industry")
@@ -206,8 +207,6 @@ def test_policy_summary(model, optimum) -> None:
     J = shares.size
     gini = 1 - np.sum(lorenz[1:] + lorenz[:-1]) / J
     np.testing.assert_allclose(op.industrial_gini(model).sel(city=city), gini, rtol=1e-12)
-    table = spatialocc.policy_table(summary)
-    assert "mean_wedge_difference" in table.index
 
 
 def test_pandemic_payments_policy(model) -> None:

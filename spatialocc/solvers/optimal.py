@@ -640,6 +640,9 @@ def _continuation(eco, rule, start, tol, max_iter):
 
 
 def _weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> float:
+    """Pearson correlation of ``x`` and ``y`` with observation weights ``w`` (equal weights
+    when None): ``cov_w(x, y) / sqrt(var_w(x) var_w(y))`` with weighted means and moments, the
+    correlation of ``numpy.cov(..., aweights=w)``."""
     w = np.ones_like(x) if w is None else w
     w = w / w.sum()
     mx, my = (w * x).sum(), (w * y).sum()
@@ -648,8 +651,15 @@ def _weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) ->
 
 
 def _weighted_quantile(x: np.ndarray, q: float, w: np.ndarray | None = None) -> float:
-    if w is None:
-        return float(np.quantile(x, q))
+    """The q-quantile of ``x`` with weights ``w`` by the midpoint rule: sorted by value,
+    observation i sits at the cumulative weight share ``(W_i - w_i/2) / W`` (``W_i`` the weight
+    of the observations up to and including i, ``W`` the total); the quantile interpolates
+    linearly between these points and is flat beyond the first and the last. Observations of
+    zero weight are ignored. Without ``w`` the weights are equal, and the rule is numpy's
+    ``method="hazen"`` (Hyndman and Fan's type 5): unweighted and weighted percentiles share
+    one definition, so they differ only by the weights."""
+    w = np.ones(np.shape(x)) if w is None else np.asarray(w, dtype=float)
+    x, w = x[w > 0], w[w > 0]
     order = np.argsort(x)
     cum = np.cumsum(w[order]) / w.sum()
     return float(np.interp(q, cum - w[order] / (2 * w.sum()), x[order]))
@@ -672,13 +682,26 @@ def policy_summary(
     """The statistics of the paper's sections 5-6 for a reference equilibrium and its optimum.
 
     For the two occupations compared (default ``("CNR", "nonCNR")`` when present, else the
-    first two): the social-to-private value ratio ``sum_n (w+Δ)L / sum_n wL`` per occupation
-    at the reference and at the optimum; the employment-weighted mean of
-    ``Δ[a,n] - Δ[b,n]`` and its correlations with the share of ``a`` and with log city size,
-    unweighted and weighted by employment (at the reference); mean net transfers ``T`` by
-    occupation with their 10th and 90th percentiles across cities, unweighted and
-    employment-weighted; the share of cities where ``a`` workers are net payers; the welfare
-    gain; and the change in each city's industrial Gini of wage-bill shares (Figure 9).
+    first two), ``a`` and ``b``:
+
+    - ``social_private_ratio_reference``, ``social_private_ratio_optimum``: the
+      social-to-private value ratio ``sum_n (w+Δ)L / sum_n wL`` per occupation, at that
+      allocation;
+    - ``mean_wedge_difference``: the mean of ``Δ[a,n] - Δ[b,n]`` over cities weighted by city
+      employment ``L[n]``, and ``corr_wedge_difference_share``, ``..._log_size``: its
+      Pearson correlations with the share of ``a``, ``L[a,n]/L[n]``, and with ``log L[n]``,
+      unweighted and (``..._weighted``) weighted by ``L[n]``; all at the reference;
+    - ``mean_transfer``: the net transfer ``T = e - w - χ`` of each occupation at the optimum,
+      averaged over cities with the occupation's employment ``L[k,n]`` at the optimum as
+      weights (the budget balances with these), ``mean_transfer_unweighted`` the plain mean
+      across cities, and ``transfer_p10``, ``transfer_p90`` the 10th and 90th percentiles
+      across cities, unweighted and (``..._weighted``) weighted by the same ``L[k,n]``, both
+      by the midpoint rule (numpy's ``method="hazen"`` when unweighted);
+    - ``share_cities_net_payer``: the share of cities where ``a`` workers are net payers,
+      ``T[a,n] < 0`` at the optimum (the attribute ``net_payer_occupation`` names ``a``);
+    - ``welfare_gain``: ``v/v_ref - 1`` (additive amenities: ``(v - v_ref)/C̄_ref``);
+    - ``industrial_gini_change``: the change in each city's industrial Gini of wage-bill
+      shares from the reference to the optimum (Figure 9).
 
     Examples
     --------
@@ -711,7 +734,11 @@ def policy_summary(
     out = out.unstack("_batch") if batch else out.isel(_batch=0, drop=True)
     gini_change = industrial_gini(optimum) - industrial_gini(reference)
     out["industrial_gini_change"] = gini_change
-    out.attrs = {"compared_occupations": f"{a} vs {b}"}
+    out.attrs = {
+        "compared_occupations": f"{a} vs {b}",
+        "wedge_difference": f"{a} minus {b}",
+        "net_payer_occupation": a,
+    }
     return out
 
 
@@ -765,21 +792,39 @@ def _summary_one(ref: xr.Dataset, opt: xr.Dataset, a: str, b: str) -> dict[str, 
 
 
 def policy_table(summary: xr.Dataset) -> pd.DataFrame:  # noqa: F821
-    """A printable table (pandas DataFrame) of :func:`policy_summary` for one economy."""
+    """A printable table (pandas DataFrame) of :func:`policy_summary` for one economy.
+
+    One row per statistic: statistics by occupation in one column per occupation, the others
+    in the column ``all``. The share of cities where occupation ``a`` pays is the row
+    ``share_cities_<a>_net_payer``, the mean over cities of the change in the industrial Gini
+    is ``industrial_gini_change_mean``, and the index is named after the direction of the
+    wedge differences (``a minus b``)."""
     import pandas as pd
 
+    batch = [d for d in summary.dims if d not in ("occupation", "city")]
+    if batch:
+        raise ValueError(
+            f"policy_table takes the summary of one economy, this one has the batch "
+            f"dimensions {batch}; select one economy first (summary.sel(...) or .isel(...))"
+        )
+    payer = summary.attrs.get("net_payer_occupation")
     rows = {}
     for name, da in summary.data_vars.items():
         if name == "industrial_gini_change":
             rows["industrial_gini_change_mean"] = {"all": float(da.mean())}
             continue
+        if name == "share_cities_net_payer" and payer is not None:
+            name = f"share_cities_{payer}_net_payer"
         if "occupation" in da.dims:
             rows[name] = {
                 str(k): float(v) for k, v in zip(da["occupation"].values, da.values, strict=True)
             }
         else:
             rows[name] = {"all": float(da)}
-    return pd.DataFrame(rows).T
+    table = pd.DataFrame(rows).T
+    direction = summary.attrs.get("wedge_difference")
+    table.index.name = "statistic" + (f" (wedge differences: {direction})" if direction else "")
+    return table
 
 
 def pandemic_payments(state: eq.PolicyInput) -> np.ndarray:
