@@ -207,6 +207,147 @@ def test_cnr_share_distribution(model: xr.Dataset, result: xr.Dataset) -> None:
         cnr_share_distribution(result, bins=[1.0, 0.0])
 
 
+# -- the middle rows, rebuilt from MODEL.md section 5 ------------------------------------------
+
+#: The components at 2015 values in each row of a panel, spelled out from MODEL.md section 5
+#: (not taken from ``paper_steps``); the τ = 0 panel's row r + 11 has the components of row r.
+ROW_COMPONENTS: dict[int, frozenset[str]] = {
+    1: frozenset(),
+    2: frozenset({"shares"}),
+    3: frozenset({"shares", "national_technology"}),
+    4: frozenset({"shares", "national_technology", "skill_bias"}),
+    5: frozenset({"shares", "national_technology", "skill_bias", "occupation_shares"}),
+    6: frozenset(
+        {"shares", "national_technology", "skill_bias", "occupation_shares", "local_technology"}
+    ),
+    7: frozenset(
+        {
+            "shares",
+            "national_technology",
+            "skill_bias",
+            "occupation_shares",
+            "local_technology",
+            "real_estate_technology",
+        }
+    ),
+}
+ROW_COMPONENTS[8] = ROW_COMPONENTS[7] | {"amenities"}
+ROW_COMPONENTS[10] = ROW_COMPONENTS[8] - {"real_estate_technology"}
+
+#: What the "shares" component swaps: MODEL.md names the input and consumption shares; the
+#: module (its SHARE_PARAMETERS) swaps the value-added and land shares with them [choice].
+SHARES = ("input_share", "value_added_share", "land_share", "consumption_share")
+
+CELL = ("occupation", "industry", "city")
+
+
+def split_by_definition(one_year: xr.Dataset) -> dict[str, np.ndarray]:
+    """m[j], b[k], l[k,j,n] of log λ̂ (MODEL.md section 5) and the land split of the module's
+    docstring (log H = h + h_local[n], h the resident-weighted mean), in plain numpy."""
+    lam = one_year["productivity_exogenous"].transpose(*CELL).to_numpy()
+    employment = one_year["employment"].transpose(*CELL).to_numpy()
+    alive = lam > 0  # λ̂ = 0: the cell has no technology and no weight
+    log_lam = np.log(np.where(alive, lam, 1.0))
+    weight = np.where(alive, employment, 0.0)
+    m = (weight * log_lam).sum(axis=(0, 2)) / weight.sum(axis=(0, 2))  # over (k, n)
+    rest = log_lam - m[None, :, None]
+    b = (weight * rest).sum(axis=(1, 2)) / weight.sum(axis=(1, 2))  # over (j, n)
+    local = np.where(alive, rest - b[:, None, None], np.nan)
+    residents = employment.sum(axis=(0, 1))
+    log_land = np.log(one_year["land"].transpose("city").to_numpy())
+    h = (residents * log_land).sum() / residents.sum()
+    return {"m": m, "b": b, "l": local, "h": h, "h_local": log_land - h}
+
+
+def row_economy(model: xr.Dataset, components: frozenset[str], *, tau_zero: bool) -> xr.Dataset:
+    """The economy of one row of Table 3 built from its definition: ``components`` at their
+    2015 values, everything else at 1980 values."""
+    if tau_zero:
+        # the module's current τ = 0 panel (its docstring): τ = 0 and λ̂ the productivity
+        # inverted without externalities
+        zero = xr.zeros_like(model["tau_share"])
+        model = model.assign(
+            tau_share=zero, tau_size=zero, productivity_exogenous=model.productivity
+        )
+    years = {"start": model.sel(year=1980, drop=True), "end": model.sel(year=2015, drop=True)}
+    parts = {y: split_by_definition(m) for y, m in years.items()}
+
+    def at(component: str) -> str:
+        return "end" if component in components else "start"
+
+    m = parts[at("national_technology")]["m"]
+    b = parts[at("skill_bias")]["b"]
+    local = parts[at("local_technology")]["l"].copy()
+    real_estate = list(model["industry"].values).index(model.attrs["real_estate"])
+    local[:, real_estate, :] = parts[at("real_estate_technology")]["l"][:, real_estate, :]
+    lam = np.nan_to_num(np.exp(m[None, :, None] + b[:, None, None] + local), nan=0.0)
+    # land: the national level moves with national technology, the local part with
+    # real-estate technology (the module's docstring) [choice]
+    land = np.exp(
+        parts[at("national_technology")]["h"] + parts[at("real_estate_technology")]["h_local"]
+    )
+
+    # the base calibration (starting allocation, spread of employment over industries and
+    # cities, numeraire) is 2015 once amenities are at 2015 values (the module's docstring)
+    base = years["end"] if "amenities" in components else years["start"]
+    by_occupation = {
+        y: d["employment"].sum(["industry", "city"]).to_numpy() for y, d in years.items()
+    }
+    total = by_occupation[at("national_technology")].sum()
+    composition = (
+        by_occupation[at("occupation_shares")] / by_occupation[at("occupation_shares")].sum()
+    )
+    employment = base["employment"].transpose(*CELL).to_numpy()
+    employment = employment * (total * composition / employment.sum(axis=(1, 2)))[:, None, None]
+    return base.assign(
+        employment=(CELL, employment),
+        productivity_exogenous=(CELL, lam),
+        land=("city", land),
+        amenity=years[at("amenities")]["amenity"],
+        **{name: years[at("shares")][name] for name in SHARES},
+    )
+
+
+def table_row(result: xr.Dataset, number: int) -> xr.Dataset:
+    panel, step = np.argwhere(result["row"].to_numpy() == number)[0]
+    return result.isel(panel=panel, step=step)
+
+
+@pytest.mark.parametrize("number", [2, 3, 4, 5, 6, 7, 10, 14, 15, 17, 18])
+def test_middle_rows_are_their_economies(
+    model: xr.Dataset, result: xr.Dataset, number: int
+) -> None:
+    """Rows of both panels equal the equilibrium of the economy that MODEL.md section 5
+    defines for them, built here from the two calibrations and solved on its own."""
+    tau_zero = number > 11
+    economy = row_economy(model, ROW_COMPONENTS[number - 11 * tau_zero], tau_zero=tau_zero)
+    row = table_row(result, number)
+    # the fundamentals the row used: exact up to exp/log round-off
+    np.testing.assert_allclose(
+        row["productivity_exogenous"].transpose(*CELL),
+        economy["productivity_exogenous"],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(row["land"], economy["land"], rtol=1e-12)
+    # amenities are copied from one year, not computed: exact
+    np.testing.assert_allclose(
+        row["amenity"].transpose(*economy["amenity"].dims), economy["amenity"], rtol=0
+    )
+    solved = spatialocc.solve_equilibrium(economy, tol=1e-10)
+    assert bool(solved["converged"].all())
+    # solver tol 1e-10 on relative residuals: two converged solves agree to ~1e-9
+    np.testing.assert_allclose(
+        row["welfare"], solved["welfare"].transpose(*row["welfare"].dims), rtol=1e-8
+    )
+    by_city = row["employment"].sum(["occupation", "industry"])
+    np.testing.assert_allclose(
+        by_city, solved["employment"].sum(["occupation", "industry"]), rtol=1e-8
+    )
+    # nominal wages are in the numeraire of the base year: they check the base choice, which
+    # real welfare and the allocation do not depend on
+    np.testing.assert_allclose(row["wage"], solved["wage"].transpose(*row["wage"].dims), rtol=1e-8)
+
+
 def test_bad_input(model: xr.Dataset) -> None:
     with pytest.raises(spatialocc.DimensionError, match="'year' dimension"):
         decompose(model.sel(year=2015))

@@ -20,6 +20,7 @@ data allocation, and with none the start-year one (both tested).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -227,11 +228,6 @@ def _check_model(model: xr.Dataset, start: int, end: int) -> None:
             "additive amenities are in real-consumption units of their own year, which the "
             "steps would mix; decompose the multiplicative model"
         )
-    extra = [d for d in model.dims if d not in {"year", *CORE_DIMS}]
-    if extra:
-        raise DimensionError(
-            f"decompose takes one economy per year; found extra dimensions {extra}"
-        )
 
 
 def _solve_step(
@@ -280,6 +276,8 @@ def decompose(
     model
         A model with a ``year`` dimension holding both calibrations (``spatialocc.invert`` on
         both years) and the externalities set with :func:`spatialocc.with_externalities`.
+        Other batch dimensions (``scenario``, ...) are decomposed label by label, all in one
+        task graph, and carried by the result.
     start, end
         The two years.
     steps
@@ -303,11 +301,12 @@ def decompose(
     -------
     xarray.Dataset
         On dimensions ``panel`` ("full_model", "no_externalities") and ``step`` (the row
-        labels): every step's ``wage``, ``employment``, ``rent_rate``, ``price_index``,
-        ``consumption``, ``real_consumption``, ``welfare``, the fundamentals used
-        (``productivity_exogenous``, ``amenity``, ``land``), ``welfare_gain`` (1 for
-        equilibrium rows), ``converged``, ``iterations`` and ``max_residual``; coordinates
-        ``row`` (the paper's row numbers), ``optimum`` (bool) and ``baseline`` (the label of
+        labels), and the model's batch dimensions other than ``year``: every step's ``wage``,
+        ``employment``, ``rent_rate``, ``price_index``, ``consumption``, ``real_consumption``,
+        ``welfare``, the fundamentals used (``productivity_exogenous``, ``amenity``,
+        ``land``), ``welfare_gain`` (1 for equilibrium rows), ``converged``, ``iterations``
+        and ``max_residual``; coordinates ``row`` (the paper's row numbers), ``optimum``
+        (bool) and ``end_components``, and the attribute ``baseline`` (the label of
         the Baseline row). :func:`decomposition_table` lays it out like Table 3.
     """
     _check_model(model, start, end)
@@ -321,44 +320,32 @@ def decompose(
         plan = [s for s in plan if not s.optimum]
     panels = ["full_model", "no_externalities"] if no_externalities else ["full_model"]
 
+    # one decomposition per label of the batch dimensions, all in one task graph
+    batch = [d for d in model.dims if d not in {"year", *CORE_DIMS}]
+    slices = [
+        dict(zip(batch, index, strict=True))
+        for index in itertools.product(*(range(model.sizes[d]) for d in batch))
+    ]
     tasks = []
-    for panel in panels:
-        m = model if panel == "full_model" else _without_externalities(model)
-        # the two calibrations enter the task graph once per panel; each task builds its
-        # step's economy from them
-        first = dask.delayed(m.sel(year=start, drop=True), pure=True)
-        last = dask.delayed(m.sel(year=end, drop=True), pure=True)
-        equilibria: dict[frozenset[str], object] = {}
-        for step in plan:
-            comps = step.components
-            if comps not in equilibria:
-                equilibria[comps] = dask.delayed(_solve_step, pure=True)(
-                    first, last, comps, tol, real_estate
-                )
-            solved = equilibria[comps]
-            if step.optimum:
-                solved = dask.delayed(_optimum_step, pure=True)(
-                    first, last, comps, solved, tol, real_estate
-                )
-            tasks.append(dask.delayed(_kept, pure=True)(solved))
+    for where in slices:
+        economy = model.isel(where, drop=True)
+        for panel in panels:
+            m = economy if panel == "full_model" else _without_externalities(economy)
+            tasks.extend(_panel_tasks(m, plan, start, end, tol, real_estate))
     results = dask.compute(*tasks, scheduler=scheduler)
 
+    per_slice = len(panels) * len(plan)
+    out = _combine(
+        [
+            _assemble(results[i * per_slice : (i + 1) * per_slice], plan, panels)
+            for i in range(len(slices))
+        ],
+        [model.sizes[d] for d in batch],
+        batch,
+    )
     labels = [s.label for s in plan]
-    per_panel = [
-        xr.concat(results[i * len(plan) : (i + 1) * len(plan)], "step", coords="minimal")
-        for i in range(len(panels))
-    ]
-    out = xr.concat(per_panel, "panel", coords="minimal")
-    rows = [[i * len(plan) + r + 1 for r in range(len(plan))] for i in range(len(panels))]
     out = out.assign_coords(
-        panel=panels,
-        step=labels,
-        row=(("panel", "step"), np.array(rows)),
-        optimum=("step", [s.optimum for s in plan]),
-        end_components=(
-            "step",
-            [", ".join(c for c in COMPONENTS if c in s.components) for s in plan],
-        ),
+        {name: c for name, c in model.coords.items() if c.dims and set(c.dims) <= set(batch)}
     )
     baseline = [s.label for s in plan if "(Baseline" in s.label]
     out.attrs = {
@@ -369,6 +356,68 @@ def decompose(
         "components": ", ".join(PAPER_ORDER if isinstance(steps, str) else steps),
     }
     return annotate(out)
+
+
+def _panel_tasks(
+    model: xr.Dataset, plan: Sequence[Step], start: int, end: int, tol: float, real_estate: str
+) -> list[object]:
+    """The delayed steps of one panel of one economy."""
+    # the two calibrations enter the task graph once; each task builds its step's economy
+    first = dask.delayed(model.sel(year=start, drop=True), pure=True)
+    last = dask.delayed(model.sel(year=end, drop=True), pure=True)
+    equilibria: dict[frozenset[str], object] = {}
+    tasks = []
+    for step in plan:
+        comps = step.components
+        if comps not in equilibria:
+            equilibria[comps] = dask.delayed(_solve_step, pure=True)(
+                first, last, comps, tol, real_estate
+            )
+        solved = equilibria[comps]
+        if step.optimum:
+            solved = dask.delayed(_optimum_step, pure=True)(
+                first, last, comps, solved, tol, real_estate
+            )
+        tasks.append(dask.delayed(_kept, pure=True)(solved))
+    return tasks
+
+
+def _assemble(results: Sequence[xr.Dataset], plan: Sequence[Step], panels: list[str]) -> xr.Dataset:
+    """The solved steps of one economy on dimensions ``panel`` and ``step``."""
+    per_panel = [
+        xr.concat(results[i * len(plan) : (i + 1) * len(plan)], "step", coords="minimal")
+        for i in range(len(panels))
+    ]
+    out = xr.concat(per_panel, "panel", coords="minimal")
+    rows = [[i * len(plan) + r + 1 for r in range(len(plan))] for i in range(len(panels))]
+    return out.assign_coords(
+        panel=panels,
+        step=[s.label for s in plan],
+        row=(("panel", "step"), np.array(rows)),
+        optimum=("step", [s.optimum for s in plan]),
+        end_components=(
+            "step",
+            [", ".join(c for c in COMPONENTS if c in s.components) for s in plan],
+        ),
+    )
+
+
+def _combine(parts: list[xr.Dataset], sizes: list[int], dims: list[str]) -> xr.Dataset:
+    """Stack the decompositions of the batch slices (in ``itertools.product`` order) back
+    along their dimensions, the last one first."""
+    for size, dim in zip(reversed(sizes), reversed(dims), strict=True):
+        parts = [
+            xr.concat(
+                parts[i : i + size],
+                dim,
+                data_vars="all",
+                coords="different",
+                compat="equals",
+                join="exact",
+            )
+            for i in range(0, len(parts), size)
+        ]
+    return parts[0]
 
 
 def _names(components: frozenset[str]) -> str:
@@ -392,6 +441,12 @@ def decomposition_table(result: xr.Dataset) -> pd.DataFrame:
     """
     if "welfare" not in result or "step" not in result.dims:
         raise MissingVariableError("decomposition_table needs what spatialocc.decompose returns")
+    batch = [d for d in result["welfare"].dims if d not in {"panel", "step", *CORE_DIMS}]
+    if batch:
+        raise DimensionError(
+            f"decomposition_table lays out one decomposition, but the result has batch "
+            f"dimensions {batch}; select one first, e.g. result.sel({batch[0]}=...)"
+        )
     baseline = result.attrs.get("baseline", str(result["step"].values[0]))
     welfare = result["welfare"]
     relative = welfare / welfare.sel(step=baseline)
