@@ -9,6 +9,10 @@ in the counterfactual:
   composition, sum_j delta[CNR,j] sigma[j,n].
 
     python examples/no_externalities_figures_3_4.py
+
+From Python, ``main(data)`` does the same for any dataset of kind "data" with the year 2015
+(default: the 382-city synthetic economy), e.g.
+``main(spatialocc.datasets.synthetic(n_cities=12, years=(2015,)))``; it returns the slopes.
 """
 
 import numpy as np
@@ -48,18 +52,22 @@ def figure_slopes(allocation: xr.Dataset) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    data = spatialocc.datasets.synthetic(years=(2015,), seed=0)
-    model = spatialocc.with_externalities(spatialocc.invert(data), **CUE)
+def main(data: xr.Dataset | None = None) -> dict[str, dict[str, float]]:
+    if data is None:
+        data = spatialocc.datasets.synthetic(years=(2015,), seed=0)
+    model = spatialocc.with_externalities(spatialocc.invert(data.sel(year=[2015])), **CUE)
     counterfactual = spatialocc.solve_equilibrium(cf.no_externalities(model))
-    assert bool(counterfactual["converged"].all())
+    if not bool(counterfactual["converged"].all()):
+        raise RuntimeError("the no-externalities counterfactual did not converge")
+    result = {}
     for label, allocation in (("data", model), ("no externalities", counterfactual)):
-        slopes = figure_slopes(allocation.squeeze("year"))
+        slopes = result[label] = figure_slopes(allocation.squeeze("year"))
         print(
             f"{label:>17}: Figure 3 slope (log CNR premium on CNR share) "
             f"{slopes['premium_on_share']:+.3f}; Figure 4 slope (actual on predicted CNR "
             f"wage-bill share) {slopes['actual_on_predicted']:.3f}"
         )
+    return result
 
 
 if __name__ == "__main__":

@@ -2,11 +2,16 @@
 and the statistics of the paper's sections 5-6 beside the paper's own numbers.
 
     python examples/optimal_policy_summary.py
+
+From Python, ``main(data)`` does the same for any dataset of kind "data" with the year 2015
+(default: the 382-city synthetic economy), e.g.
+``main(spatialocc.datasets.synthetic(n_cities=12, years=(2015,)))``; it returns the table.
 """
 
 import time
 
 import pandas as pd
+import xarray as xr
 
 import spatialocc
 
@@ -28,9 +33,11 @@ PAPER = {
 }
 
 
-def main() -> None:
-    data = spatialocc.datasets.synthetic(years=(2015,), seed=0)
-    model = spatialocc.with_externalities(spatialocc.invert(data), **CUE).squeeze("year")
+def main(data: xr.Dataset | None = None) -> pd.DataFrame:
+    if data is None:
+        data = spatialocc.datasets.synthetic(years=(2015,), seed=0)
+    model = spatialocc.invert(data.sel(year=[2015])).squeeze("year")
+    model = spatialocc.with_externalities(model, **CUE)
     start = time.perf_counter()
     optimum = spatialocc.solve_optimal(model)
     seconds = time.perf_counter() - start
@@ -40,8 +47,10 @@ def main() -> None:
     for name, row in table.iterrows():
         for column, value in row.dropna().items():
             rows.append((f"{name} [{column}]", value, PAPER.get((name, column))))
-    print(pd.DataFrame(rows, columns=["statistic", "synthetic", "paper"]).to_string(index=False))
+    frame = pd.DataFrame(rows, columns=["statistic", "synthetic", "paper"])
+    print(frame.to_string(index=False))
     print(f"solve_optimal: {seconds:.1f} s, {int(optimum['iterations'])} iterations")
+    return frame
 
 
 if __name__ == "__main__":

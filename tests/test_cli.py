@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,10 @@ NETCDF = [
 ]
 TABLES = ["table1", "table2", "table3", "policy_summary"]
 
+#: The paper's CUE estimates (Table 2, column 3), written here from the paper.
+PAPER_TAU_SHARE = {"CNR": 1.304, "nonCNR": 0.835}
+PAPER_TAU_SIZE = {"CNR": 0.349, "nonCNR": 0.357}
+
 
 def digest(folder: Path) -> dict[str, str]:
     """Every file below ``folder`` (hidden ones included) with the hash of its bytes."""
@@ -37,6 +43,38 @@ def digest(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def exogenous_productivity(model: xr.Dataset, tau_share, tau_size) -> xr.DataArray:
+    """λ̂ = λ / ((L[k,n]/L[n])^τR[k] L[n]^τL[k]) (MODEL.md section 3, step 8) for one year."""
+    residents = model["employment"].sum("industry")
+    size = residents.sum("occupation")
+    occupation = model["occupation"].values.tolist()
+    share = xr.DataArray([tau_share[k] for k in occupation], coords={"occupation": occupation})
+    size_ = xr.DataArray([tau_size[k] for k in occupation], coords={"occupation": occupation})
+    return model["productivity"] / ((residents / size) ** share * size**size_)
+
+
+def assert_exogenous_productivity(actual: xr.DataArray, expected: xr.DataArray) -> None:
+    # the same formula evaluated in another order: rounding only (λ up to ~1e5)
+    xr.testing.assert_allclose(
+        actual.reset_coords(drop=True), expected.reset_coords(drop=True), rtol=1e-12, atol=0
+    )
+
+
+def every_end_step(steps: xr.Dataset) -> str:
+    """The first decomposition step with all seven components at their end values."""
+    components = [str(c).split(", ") for c in steps["end_components"].values]
+    return str(steps["step"].values[[len(c) for c in components].index(7)])
+
+
+def stage_folder(finished: Path, tmp_path: Path, *names: str) -> Path:
+    """A fresh output folder holding copies of ``names`` from the finished run."""
+    out = tmp_path / "results"
+    out.mkdir(parents=True)
+    for name in names:
+        shutil.copy(finished / name, out / name)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -95,24 +133,24 @@ def test_figures_are_nonblank_images_of_the_expected_size(finished: Path) -> Non
         assert image[..., :3].std() > 0.01, f"{path.name} is blank"
 
 
-def test_stages_rerun_alone(finished: Path, tmp_path: Path) -> None:
+def test_stages_rerun_alone(finished: Path) -> None:
+    """Rerunning ``solve`` rewrites only no_externalities.nc, with the same content: every
+    other file keeps its bytes. The rewritten file's bytes differ from those written by ``run``
+    only in the encoding (``run`` solves on the model it inverted in memory, ``solve`` on
+    model.nc read back, so the scalar ``year`` coordinate is listed in the CF ``coordinates``
+    attributes differently); decoded, values, coordinates and attributes are identical, and a
+    second rerun gives the same bytes as the first."""
     before = digest(finished)
+    original = xr.load_dataset(finished / "no_externalities.nc")
     assert main(["solve", "--out", str(finished), "--quiet"]) == 0
     after = digest(finished)
     assert set(after) == set(before)
-    solution = spatialocc.open_dataset(finished / "no_externalities.nc")
-    assert bool(solution["converged"]) and float(solution["tau_share"].max()) == 0.0
-    # the externalities of the solves can come from this run's estimates
-    ws = pipeline.Workspace(finished)
-    try:
-        model = ws.read("model.nc", stage="invert").sel(year=2015)
-        chosen = pipeline.externalities(model, ws, pipeline.Options(tau="ols"))
-    finally:
-        ws.discard()
-    estimates = xr.open_dataset(finished / "estimates.nc")
-    np.testing.assert_array_equal(
-        chosen["tau_share"], estimates["estimate"].sel(estimator="ols", coefficient="tau_share")
-    )
+    assert {name for name in after if after[name] != before[name]} <= {"no_externalities.nc"}
+    rerun = xr.load_dataset(finished / "no_externalities.nc")
+    xr.testing.assert_identical(rerun, original)
+    assert bool(rerun["converged"]) and float(abs(rerun["tau_share"]).max()) == 0.0
+    assert main(["solve", "--out", str(finished), "--quiet"]) == 0
+    assert digest(finished) == after
 
 
 def test_a_stage_without_its_inputs_says_what_to_run(tmp_path: Path, capsys) -> None:
@@ -182,7 +220,7 @@ def test_a_failure_mid_run_leaves_earlier_results_untouched(
 
 
 def test_traceback_on_request(tmp_path: Path) -> None:
-    with pytest.raises(Exception, match="unknown dataset"):
+    with pytest.raises(pipeline.PipelineError, match="unknown dataset 'atlantis'"):
         main(["run", "atlantis", "--out", str(tmp_path), "--traceback", "--quiet"])
 
 
@@ -198,3 +236,193 @@ def test_unconverged_results_are_reported(tmp_path: Path, capsys) -> None:
     finally:
         ws.discard()
     assert ws.unconverged == ["optimum_test.nc (largest residual 0.3)"]
+
+
+# -- options: --tau, --year, --start-year, --scheduler, the additive fallback ------------------
+
+
+def test_tau_paper_is_the_papers_cue_estimates(finished: Path) -> None:
+    """The default ``--tau paper`` solves with Table 2's CUE estimates: the files that store τ
+    hold them, and the exogenous productivity of the solves is λ / ((L[k,n]/L[n])^τR L[n]^τL)
+    with them, in the end year (2015, the default --year) and, in the decomposition, in the
+    start year (1980, the default --start-year) too."""
+    for name in [
+        "optimum.nc",
+        *(f"{k}_{v}.nc" for v in pipeline.VARIANTS for k in ("equilibrium", "optimum")),
+    ]:
+        result = xr.open_dataset(finished / name)
+        for k in ("CNR", "nonCNR"):
+            assert float(result["tau_share"].sel(occupation=k)) == PAPER_TAU_SHARE[k], name
+            assert float(result["tau_size"].sel(occupation=k)) == PAPER_TAU_SIZE[k], name
+        assert int(result["year"]) == 2015
+    model = xr.open_dataset(finished / "model.nc")
+    paper = {"tau_share": PAPER_TAU_SHARE, "tau_size": PAPER_TAU_SIZE}
+    solution = xr.open_dataset(finished / "no_externalities.nc")
+    assert int(solution["year"]) == 2015
+    assert_exogenous_productivity(
+        solution["productivity_exogenous"], exogenous_productivity(model.sel(year=2015), **paper)
+    )
+    result = xr.open_dataset(finished / "decomposition.nc").sel(panel="full_model")
+    assert (result.attrs["start_year"], result.attrs["end_year"]) == (1980, 2015)
+    for step, year in ((result["step"].values[0], 1980), (every_end_step(result), 2015)):
+        assert_exogenous_productivity(
+            result["productivity_exogenous"].sel(step=step),
+            exogenous_productivity(model.sel(year=year), **paper),
+        )
+
+
+@pytest.mark.parametrize("estimator", ["ols", "2sls", "cue"])
+def test_tau_estimator_uses_this_runs_estimates(
+    finished: Path, tmp_path: Path, estimator: str
+) -> None:
+    out = stage_folder(finished, tmp_path, "model.nc", "estimates.nc")
+    assert main(["solve", "--tau", estimator, "--out", str(out), "--quiet"]) == 0
+    estimates = xr.open_dataset(out / "estimates.nc")["estimate"].sel(estimator=estimator)
+    tau = {c: estimates.sel(coefficient=c).to_series().to_dict() for c in ("tau_share", "tau_size")}
+    assert tau["tau_share"] != PAPER_TAU_SHARE
+    solution = xr.open_dataset(out / "no_externalities.nc")
+    model = xr.open_dataset(out / "model.nc").sel(year=2015)
+    assert_exogenous_productivity(
+        solution["productivity_exogenous"], exogenous_productivity(model, **tau)
+    )
+
+
+def _table1_slope(table: Path) -> float:
+    """Table 1's slope of log w[CNR] on log L[n] as written."""
+    frame = pd.read_csv(table, header=[0, 1], index_col=0)
+    return float(frame.loc["log w[CNR]", ("log L[n]", "estimate")])
+
+
+def _size_slope(data: xr.Dataset) -> float:
+    """The same slope by numpy: OLS of log w[CNR,n] on log L[n] with an intercept."""
+    size = data["employment"].sum(["occupation", "industry"])
+    return float(np.polyfit(np.log(size), np.log(data["wage"].sel(occupation="CNR")), 1)[0])
+
+
+def test_year_chooses_the_year_of_the_solves_and_tables(finished: Path, tmp_path: Path) -> None:
+    model = xr.open_dataset(finished / "model.nc")
+    # default: the latest year (rel 1e-10: the same least squares by two libraries)
+    assert "# Table 1 (2015)" in (finished / "table1.md").read_text()
+    assert _table1_slope(finished / "table1.csv") == pytest.approx(
+        _size_slope(model.sel(year=2015)), rel=1e-10
+    )
+    out = stage_folder(finished, tmp_path, "model.nc")
+    assert main(["estimate", "--year", "1980", "--out", str(out), "--quiet"]) == 0
+    assert main(["solve", "--year", "1980", "--out", str(out), "--quiet"]) == 0
+    assert "# Table 1 (1980)" in (out / "table1.md").read_text()
+    assert _table1_slope(out / "table1.csv") == pytest.approx(
+        _size_slope(model.sel(year=1980)), rel=1e-10
+    )
+    assert _size_slope(model.sel(year=1980)) != pytest.approx(_size_slope(model.sel(year=2015)))
+    solution = xr.open_dataset(out / "no_externalities.nc")
+    assert int(solution["year"]) == 1980
+    paper = {"tau_share": PAPER_TAU_SHARE, "tau_size": PAPER_TAU_SIZE}
+    assert_exogenous_productivity(
+        solution["productivity_exogenous"], exogenous_productivity(model.sel(year=1980), **paper)
+    )
+    xr.testing.assert_equal(solution["land"], model["land"].sel(year=1980))
+
+
+@pytest.fixture(scope="module")
+def three_years(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """model.nc of a small economy with three years, for --start-year."""
+    data = spatialocc.datasets.synthetic(
+        n_cities=12, n_industries=6, years=(1980, 2000, 2015), seed=3
+    )
+    path = spatialocc.to_netcdf(data, tmp_path_factory.mktemp("data") / "three.nc")
+    out = tmp_path_factory.mktemp("three") / "results"
+    assert main(["invert", str(path), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_start_year_and_schedulers(three_years: Path, tmp_path: Path, monkeypatch) -> None:
+    """``--start-year 2000`` decomposes from 2000 to 2015, and every accepted ``--scheduler``
+    reaches the decomposition and gives identical numbers. To stay fast the decomposition is
+    cut to the full-model panel without its optima (the full one ran in ``finished``)."""
+    from spatialocc.solvers import decomposition
+
+    full = decomposition.decompose
+    schedulers = []
+
+    def fast(model: xr.Dataset, **kwargs) -> xr.Dataset:
+        schedulers.append(kwargs["scheduler"])
+        return full(model, **kwargs, with_optimum=False, no_externalities=False)
+
+    monkeypatch.setattr(decomposition, "decompose", fast)
+    results = {}
+    for scheduler in ("synchronous", "threads", "processes"):
+        out = stage_folder(three_years, tmp_path / scheduler, "model.nc")
+        argv = ["decompose", "--start-year", "2000", "--scheduler", scheduler]
+        assert main([*argv, "--out", str(out), "--quiet"]) == 0
+        results[scheduler] = xr.load_dataset(out / "decomposition.nc")
+    assert schedulers == ["synchronous", "threads", "processes"]
+    reference = results["synchronous"]
+    for scheduler in ("threads", "processes"):
+        xr.testing.assert_identical(results[scheduler], reference)
+    assert (reference.attrs["start_year"], reference.attrs["end_year"]) == (2000, 2015)
+    # the first step has every 2000 fundamental, the step with every end component every 2015
+    # one: each reproduces that year's data (inversion round trip; solver tol 1e-10, relative
+    # differences of a converged solve are < 1e-8)
+    model = xr.open_dataset(three_years / "model.nc")
+    steps = reference.sel(panel="full_model")
+    for step, year in ((steps["step"].values[0], 2000), (every_end_step(steps), 2015)):
+        for name in ("employment", "wage"):
+            xr.testing.assert_allclose(
+                steps[name].sel(step=step).reset_coords(drop=True),
+                model[name].sel(year=year).reset_coords(drop=True),
+                rtol=1e-8,
+            )
+
+
+def test_a_bad_scheduler_is_refused_in_one_line(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["decompose", "--scheduler", "fast", "--out", str(tmp_path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("spatialocc decompose: error: argument --scheduler: invalid choice")
+    assert "'fast'" in err and "'synchronous'" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_additive_amenities_per_occupation_scale(finished: Path) -> None:
+    """By default the additive variant has one Gumbel scale per occupation, ν / C̄[k] with C̄[k]
+    the occupation's resident-weighted mean real consumption (the default converges here)."""
+    model = xr.open_dataset(finished / "model.nc").sel(year=2015)
+    residents = model["employment"].sum("industry")
+    mean = (model["real_consumption"] * residents).sum("city") / residents.sum("city")
+    for kind in ("equilibrium", "optimum"):
+        result = xr.open_dataset(finished / f"{kind}_additive_amenities.nc")
+        assert bool(result["converged"])
+        # rel 1e-12: the same sums in another order
+        xr.testing.assert_allclose(result["nu_additive"], model["nu"] / mean, rtol=1e-12)
+
+
+def test_additive_amenities_fall_back_to_one_national_scale(
+    finished: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """When the per-occupation optimum does not converge in its budget (forced here with a
+    budget of one iteration), the variant is solved with one national scale ν / C̄, C̄ the
+    resident-weighted national mean real consumption, said in a NOTE and in the files."""
+    monkeypatch.setattr(pipeline, "VARIANT_BUDGET", 1)
+    out = stage_folder(finished, tmp_path, "model.nc")
+    argv = ["optimal", "--variants", "additive_amenities", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out.splitlines()
+    model = xr.open_dataset(out / "model.nc").sel(year=2015)
+    residents = model["employment"].sum("industry")
+    national = float(model["nu"]) / float(
+        (model["real_consumption"] * residents).sum() / residents.sum()
+    )
+    notes = [line for line in printed if line.startswith("NOTE:")]
+    assert len(notes) == 1 and "one national Gumbel scale" in notes[0], printed
+    assert float(re.search(r"nu_additive = ([0-9.e-]+)", notes[0]).group(1)) == pytest.approx(
+        national,
+        rel=5e-4,  # printed with 4 significant digits
+    )
+    assert not [line for line in printed if line.startswith("WARNING")], printed
+    for kind in ("equilibrium", "optimum"):
+        result = xr.open_dataset(out / f"{kind}_additive_amenities.nc")
+        assert bool(result["converged"])
+        # rel 1e-12: the same sums in another order
+        np.testing.assert_allclose(result["nu_additive"].values, national, rtol=1e-12)

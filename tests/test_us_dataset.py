@@ -8,7 +8,7 @@ to the repository) is absent; the tests of the bundled file need only the packag
 from __future__ import annotations
 
 import io
-import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -61,16 +61,63 @@ def _population() -> pd.DataFrame:
 # -- the build -------------------------------------------------------------------------------
 
 
+#: Relative tolerance of the rebuild: the build's floats pass through root finders, raking and
+#: sums whose last bits depend on the machine's math and BLAS libraries (relative differences of
+#: 1.9e-15 were seen on another machine); 1e-12 is far above that and far below any meaningful
+#: change (a changed input or parameter moves values by 1e-7 or more).
+REBUILD_RTOL = 1e-12
+FLOAT = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?")
+
+
+def assert_same_attrs(rebuilt: dict, committed: dict, where: str) -> None:
+    """Attributes equal; numbers with a decimal point inside text (the calibration values the
+    build stores as JSON) within REBUILD_RTOL, every other character exactly."""
+    assert rebuilt.keys() == committed.keys(), where
+    for key, value in committed.items():
+        other = rebuilt[key]
+        if not isinstance(value, str):
+            np.testing.assert_array_equal(other, value, err_msg=f"{where}.{key}")
+            continue
+        assert FLOAT.sub("#", other) == FLOAT.sub("#", value), f"{where}.{key}"
+        np.testing.assert_allclose(
+            [float(x) for x in FLOAT.findall(other)],
+            [float(x) for x in FLOAT.findall(value)],
+            rtol=REBUILD_RTOL,
+            atol=0,
+            err_msg=f"{where}.{key}",
+        )
+
+
+def assert_same_build(rebuilt: xr.Dataset, committed: xr.Dataset) -> None:
+    """Same variables, dimensions, coordinates (exactly, labels and the Gazetteer's lat/lon
+    included), integer/bool/str variables exactly, float data within REBUILD_RTOL."""
+    assert list(rebuilt.data_vars) == list(committed.data_vars)
+    assert list(rebuilt.coords) == list(committed.coords)
+    assert rebuilt.sizes == committed.sizes
+    assert_same_attrs(rebuilt.attrs, committed.attrs, "attrs")
+    for name, expected in committed.variables.items():
+        got = rebuilt[name].variable
+        assert got.dims == expected.dims and got.dtype == expected.dtype, name
+        assert_same_attrs(got.attrs, expected.attrs, str(name))
+        if name in committed.data_vars and expected.dtype.kind == "f":
+            np.testing.assert_allclose(
+                got.values, expected.values, rtol=REBUILD_RTOL, atol=0, err_msg=str(name)
+            )
+        else:
+            np.testing.assert_array_equal(got.values, expected.values, err_msg=str(name))
+
+
 @needs_raw
 def test_rebuild_equals_committed_file(built: xr.Dataset, tmp_path: Path) -> None:
-    """Rebuilding from the raw files gives the committed file back: same values, same
-    coordinates, same provenance attributes (only the package version may differ)."""
+    """Rebuilding from the raw files gives the committed file back: same values (floats to
+    REBUILD_RTOL), same coordinates, same provenance attributes (only the package version may
+    differ)."""
     path = bu.write_us(built, tmp_path / "us.nc")
     rebuilt = spatialocc.open_dataset(path)
     committed = spatialocc.open_dataset(bu.PACKAGED_PATH)
     for ds in (rebuilt, committed):
         ds.attrs.pop("spatialocc_version", None)
-    xr.testing.assert_identical(rebuilt, committed)
+    assert_same_build(rebuilt, committed)
 
 
 def test_missing_raw_file_names_it_and_its_source(tmp_path: Path) -> None:
@@ -239,15 +286,74 @@ def test_national_cnr_share_is_acs(us: xr.Dataset) -> None:
     assert abs(overall - acs_private) < 0.02, (overall, acs_private)
 
 
+def _delineation_metros() -> pd.DataFrame:
+    """Counties of the metropolitan CBSAs of the 50 states and DC (July 2015 delineation)."""
+    text = (RAW / "cbsa/jul_2015_cbsa.csv").read_bytes().decode("latin-1").replace("\r", "\n")
+    delineation = pd.read_csv(io.StringIO(text), skiprows=2, dtype=str)
+    delineation = delineation.dropna(subset=["FIPS County Code"])
+    metro = delineation[
+        delineation["Metropolitan/Micropolitan Statistical Area"].str.startswith("Metro")
+        & (delineation["FIPS State Code"] != "72")
+    ]
+    county = metro["FIPS State Code"].str.zfill(2) + metro["FIPS County Code"].str.zfill(3)
+    return pd.DataFrame({"cbsa": metro["CBSA Code"].values, "county": county.values})
+
+
 @needs_raw
-def test_1980_city_sizes_follow_1980_population(us: xr.Dataset) -> None:
-    size80 = us["employment"].sel(year=1980).sum(("occupation", "industry"))
-    size15 = us["employment"].sel(year=2015).sum(("occupation", "industry"))
-    assert float(size80.sum()) == pytest.approx(float(size15.sum()) * 0.675, rel=0.1)
+def test_1980_city_sizes_are_1980_census_population(us: xr.Dataset) -> None:
+    """1980 city sizes are each CBSA's 1980 census population times the 2015 ratio of
+    employment to population (the 382 CBSAs' total 2015 employment over their 2015 population
+    estimate): checked against the NHGIS 1980 county file, a copy of the census counts that the
+    build does not read (it reads ``historical/cencounts.csv``)."""
+    nhgis = pd.read_csv(RAW / "census_county/nhgis0012_ds107_1980_county.csv", dtype=str)
+    # persons by place of birth: the four groups add up to the total population
+    persons = nhgis[["dg6001", "dg6002", "dg6003", "dg6004"]].astype(float).sum(axis=1)
+    assert persons.sum() == 226_545_805  # the 1980 census count of the United States
+    # 1980 counties whose area is a 2015 county of another code (renamed or merged since)
+    successors = {"12025": "12086", "51515": "51019", "51560": "51005", "51780": "51083"}
+    county = nhgis["fips"].str.zfill(5).replace(successors)
+    pop_county = persons.groupby(county.values).sum()
+    metros = _delineation_metros()
+    pop1980 = (
+        pd.Series(pop_county.reindex(metros["county"]).fillna(0.0).values, index=metros["cbsa"])
+        .groupby(level=0)
+        .sum()
+        .reindex(us["city"].values)
+    )
+    pop2015 = _population()["respop72015"].astype(float).reindex(us["city"].values)
+    size80 = us["employment"].sel(year=1980).sum(("occupation", "industry")).to_series()
+    size15 = us["employment"].sel(year=2015).sum(("occupation", "industry")).to_series()
+    expected = pop1980 * size15.sum() / pop2015.sum()
+    # the same products and sums in another order: rounding only
+    np.testing.assert_allclose(size80.values, expected.values, rtol=1e-12)
     # New York was larger than Dallas-Fort Worth by far in 1980, much less so in 2015.
-    ratio80 = float(size80.sel(city="35620") / size80.sel(city="19100"))
-    ratio15 = float(size15.sel(city="35620") / size15.sel(city="19100"))
+    ratio80 = float(size80["35620"] / size80["19100"])
+    ratio15 = float(size15["35620"] / size15["19100"])
     assert ratio80 > 1.5 * ratio15
+
+
+@needs_raw
+def test_city_cnr_shares_rank_like_measured_metro_shares(us: xr.Dataset) -> None:
+    """The build has no city-level occupation counts: it imputes each city's CNR share from
+    its industry mix, its size and noise. The imputed 2015 shares rank like the shares measured
+    by OEWS (May 2025, SOC major groups 11-29 over all occupations, by metro), which the build
+    does not read: Spearman's rho is 0.38 over the 368 metros in both. The bound 0.3 leaves
+    room for the decade between the two and for place of work against residence; CNR and
+    nonCNR shares swapped in the imputation give -0.38."""
+    oews = pd.read_csv(RAW / "occupation/oews_may2025_metro_nonmetro_by_occ.csv.gz", dtype=str)
+    oews = oews[(oews["area_type"] == "M") & oews["occ_code"].str.endswith("-0000")]
+    employment = pd.to_numeric(oews["tot_emp"], errors="coerce")
+    cbsa = oews["area_code"].str[-5:]
+    total = employment[oews["occ_code"] == "00-0000"].groupby(cbsa).sum(min_count=1)
+    group = oews["occ_code"].str[:2].astype(int)
+    cnr = employment[group.between(11, 29)].groupby(cbsa).sum(min_count=1)
+    measured = (cnr / total).dropna()
+    L = us["employment"].sel(year=2015).sum("industry")
+    imputed = (L.sel(occupation="CNR") / L.sum("occupation")).to_series()
+    common = imputed.index.intersection(measured.index)
+    assert len(common) > 350
+    rho = stats.spearmanr(imputed[common], measured[common]).statistic
+    assert rho > 0.3, rho
 
 
 # -- the bundled file ------------------------------------------------------------------------
@@ -317,28 +423,65 @@ def test_real_estate_productivity_is_finite(model: xr.Dataset) -> None:
     assert bool((model["productivity"] >= 0).all())
 
 
-def test_stylized_facts_of_2015(model: xr.Dataset) -> None:
-    """The inverted 2015 economy shows the paper's section-2 facts: the CNR share and the CNR
-    wage premium rise with log size (correlations 0.57 and 0.4 in the paper), and the actual
-    CNR wage-bill share rises more than one-for-one with the industry-predicted share
-    (Figure 2); Table 1's CNR-share column and the premium's size slope are reproduced."""
-    y = model.sel(year=2015)
-    facts = bu.stylized_facts(y["wage"], y["employment"])
-    assert facts["corr_size_share"] == pytest.approx(0.57, abs=1e-6)
-    assert facts["corr_size_premium"] == pytest.approx(0.40, abs=1e-6)
-    assert facts["slope_share_on_size"] > 0 and facts["slope_premium_on_size"] > 0
-    assert facts["figure2_slope"] > 1.0
-    assert facts["table1_CNR_cnr_share"] == pytest.approx(1.499, abs=1e-9)
-    assert facts["table1_nonCNR_cnr_share"] == pytest.approx(0.993, abs=1e-9)
-    assert facts["table1_premium_cnr_share"] == pytest.approx(0.506, abs=1e-9)
-    assert facts["table1_premium_log_size"] == pytest.approx(0.022, abs=1e-9)
-    for occ in ("CNR", "nonCNR"):
-        assert facts[f"table1_{occ}_log_size"] > 0 and facts[f"table1_{occ}_log_cnr_ratio"] > 0
-    # Less occupational sorting in 1980 (the paper's Figure 18).
-    old = bu.stylized_facts(model["wage"].sel(year=1980), model["employment"].sel(year=1980))
-    share = model["employment"].sel(occupation="CNR").sum("industry") / model["employment"].sum(
-        ("occupation", "industry")
-    )
+def _facts_by_scipy(wage: xr.DataArray, employment: xr.DataArray) -> dict[str, float]:
+    """The section-2 moments from their definitions with pandas and scipy."""
+    L = employment.to_series().unstack("city")  # rows (occupation, industry)
+    residents = L.groupby(level="occupation").sum()
+    size = residents.sum()
+    share = residents.loc["CNR"] / size
+    log_w = np.log(wage.to_series().unstack("city"))
+    premium = log_w.loc["CNR"] - log_w.loc["nonCNR"]
+    bill = L.mul(wage.to_series().unstack("city"), level="occupation")
+    by_industry = bill.groupby(level="industry").sum()  # (industry, city)
+    delta = bill.loc["CNR"].sum(axis=1) / by_industry.sum(axis=1)  # CNR share of j's bill
+    sigma = by_industry / by_industry.sum()  # j's share of n's bill
+    predicted = sigma.mul(delta, axis=0).sum()
+    actual = bill.loc["CNR"].sum() / by_industry.sum()
+    regressors = {
+        "log_size": np.log(size),
+        "log_cnr_ratio": np.log(residents.loc["CNR"] / residents.loc["nonCNR"]),
+        "cnr_share": share,
+    }
+    deps = {"CNR": log_w.loc["CNR"], "nonCNR": log_w.loc["nonCNR"], "premium": premium}
+    out = {
+        "corr_size_share": stats.pearsonr(np.log(size), share).statistic,
+        "corr_size_premium": stats.pearsonr(np.log(size), premium).statistic,
+        "slope_share_on_size": stats.linregress(np.log(size), share).slope,
+        "slope_premium_on_size": stats.linregress(np.log(size), premium).slope,
+        "figure2_slope": stats.linregress(predicted, actual).slope,
+    }
+    for dep, y in deps.items():
+        for reg, x in regressors.items():
+            out[f"table1_{dep}_{reg}"] = stats.linregress(x, y).slope
+    return out
+
+
+def test_stylized_facts(us: xr.Dataset, model: xr.Dataset) -> None:
+    """Consistency checks, not evidence about the data: the build calibrates the correlations
+    of log size with the CNR share (0.57) and with the premium (0.4) and Table 1's log-size and
+    CNR-share slopes to the paper's numbers, so comparing them with those numbers would be
+    circular (the raw-file tests above check the measured margins). Here: the inversion keeps
+    the observed wages and employment, so the inverted economy has the data's facts;
+    ``stylized_facts`` computes what it says (recomputed with pandas and scipy); and facts the
+    build does not target have the paper's signs: the actual CNR wage-bill share rises more
+    than one-for-one with the industry-predicted one (Figure 2), and Table 1's slopes on the
+    log CNR ratio are positive, larger for CNR than for nonCNR workers."""
+    for year in (1980, 2015):
+        y, d = model.sel(year=year), us.sel(year=year)
+        for name in ("wage", "employment"):
+            np.testing.assert_array_equal(
+                y[name].transpose(*d[name].dims).values, d[name].values, err_msg=name
+            )
+        facts = bu.stylized_facts(y["wage"], y["employment"])
+        independent = _facts_by_scipy(d["wage"], d["employment"])
+        for key, value in independent.items():
+            # the same least squares by two libraries: rounding only
+            assert facts[key] == pytest.approx(value, rel=1e-10, abs=1e-14), (year, key)
+        assert facts["figure2_slope"] > 1.0
+        assert facts["table1_CNR_log_cnr_ratio"] > facts["table1_nonCNR_log_cnr_ratio"] > 0
+        assert facts["table1_premium_log_cnr_ratio"] > 0
+    # Less occupational sorting in 1980 than in 2015 (a [choice] of the build, SORTING_1980,
+    # matching the paper's Figure 18).
+    L = us["employment"].sum("industry")
+    share = L.sel(occupation="CNR") / L.sum("occupation")
     assert float(share.sel(year=1980).std()) < float(share.sel(year=2015).std())
-    assert old["corr_size_share"] > 0
-    assert not math.isnan(old["figure2_slope"])
