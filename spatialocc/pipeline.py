@@ -36,7 +36,7 @@ import pandas as pd
 import xarray as xr
 
 from spatialocc.dims.errors import MissingVariableError
-from spatialocc.dims.io import open_dataset, to_netcdf
+from spatialocc.dims.io import atomic_path, open_dataset, to_netcdf
 from spatialocc.dims.schema import RESIDUAL_PREFIX
 from spatialocc.solvers.inversion import ConvergenceWarning
 
@@ -86,16 +86,9 @@ class Options:
 
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (a temporary file in the same folder, renamed)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def write_table(frame: pd.DataFrame, folder: Path, name: str, *, title: str = "") -> list[Path]:

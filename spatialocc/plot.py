@@ -30,13 +30,11 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import logging
 import os
 import sys
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -54,6 +52,7 @@ from spatialocc.dims.errors import (
     MissingVariableError,
     format_labels,
 )
+from spatialocc.dims.io import atomic_path
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -1056,17 +1055,9 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float = DPI) -> Path
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
     try:
-        with os.fdopen(descriptor, "wb") as handle:
+        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
             fig.savefig(handle, format="png", dpi=dpi)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
     finally:
         _close(fig)
     return path

@@ -12,6 +12,7 @@ import numbers
 import os
 import stat
 import unicodedata
+from pathlib import Path
 
 import dask.array as dsa
 import netCDF4
@@ -533,6 +534,60 @@ def test_file_permissions_follow_umask(tmp_path, economy):
     reference.write_text("x")
     path = spatialocc.to_netcdf(economy, tmp_path / "economy.nc")
     assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(reference.stat().st_mode)
+
+
+def test_every_file_type_gets_the_same_permissions(tmp_path, economy):
+    """Tables and figures go through the same atomic write as NetCDF: before, they were
+    written with tempfile.mkstemp and kept its owner-only mode 0o600."""
+    pytest.importorskip("matplotlib")
+    from spatialocc import pipeline, plot
+
+    reference = tmp_path / "reference.txt"
+    reference.write_text("x")
+    expected = stat.S_IMODE(reference.stat().st_mode)
+    written = [
+        spatialocc.to_netcdf(economy, tmp_path / "economy.nc"),
+        pipeline.write_text(tmp_path / "table.md", "| a |\n"),
+        plot.save(
+            plot.scatter(xr.DataArray([1.0, 2.0]), xr.DataArray([2.0, 1.0])),
+            tmp_path / "figure.png",
+        ),
+    ]
+    assert [stat.S_IMODE(p.stat().st_mode) for p in written] == [expected] * 3
+    assert (tmp_path / "table.md").read_text() == "| a |\n"
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_failed_figure_or_table_write_leaves_nothing_behind(tmp_path, monkeypatch, existing):
+    pytest.importorskip("matplotlib")
+    import matplotlib.figure
+
+    from spatialocc import pipeline, plot
+
+    if existing:
+        (tmp_path / "figure.png").write_bytes(b"old png")
+        (tmp_path / "table.md").write_text("old table")
+
+    def savefig(self, handle, *args, **kwargs):
+        handle.write(b"\x89PNG partial")
+        raise Boom("interrupted mid-write")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    with pytest.raises(Boom):
+        plot.save(
+            plot.scatter(xr.DataArray([1.0, 2.0]), xr.DataArray([2.0, 1.0])),
+            tmp_path / "figure.png",
+        )
+    monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: (_ for _ in ()).throw(Boom()))
+    with pytest.raises(Boom):
+        pipeline.write_text(tmp_path / "table.md", "new")
+    monkeypatch.undo()
+    if existing:
+        assert (tmp_path / "figure.png").read_bytes() == b"old png"
+        assert (tmp_path / "table.md").read_text() == "old table"
+        assert leftovers(tmp_path) == ["figure.png", "table.md"]
+    else:
+        assert leftovers(tmp_path) == []
 
 
 def test_dask_backed_input_is_written(tmp_path, economy):

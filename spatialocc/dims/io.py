@@ -1,4 +1,5 @@
-"""NetCDF exchange: ``spatialocc.to_netcdf`` and ``spatialocc.open_dataset``."""
+"""NetCDF exchange (``spatialocc.to_netcdf``, ``spatialocc.open_dataset``) and the one
+atomic write (:func:`atomic_path`) that every file the package writes goes through."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import secrets
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,43 @@ def _decode_bool_attrs(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; it replaces ``path`` when the block ends.
+
+    The file is flushed to disk and renamed over ``path`` in one step only when the ``with``
+    block finishes without an error, so a failure or a crash mid-write leaves no partial file
+    and never destroys an existing one; on an error the temporary file is removed. The
+    temporary file is created with mode ``0o666`` less the umask, as ``open`` would create
+    ``path`` (not ``tempfile.mkstemp``'s ``0o600``, which the result would keep), so every file
+    type ends with the same permissions. The folder of ``path`` must exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from spatialocc.dims.io import atomic_path
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "table.md"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("| a |\\n")
+    >>> target.read_text()
+    '| a |\\n'
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
 def to_netcdf(
     ds: xr.Dataset, path: str | os.PathLike[str], *, validate_schema: bool = True
 ) -> Path:
@@ -127,18 +166,8 @@ def to_netcdf(
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
     encoded = _encode_bool_attrs(prepare(ds))
-    # not tempfile.mkstemp: its mode 0o600 would end up on the result; 0o666 honours the umask
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
+    with atomic_path(path) as tmp:
         encoded.to_netcdf(tmp, engine=ENGINE, format="NETCDF4")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
     return path
 
 
