@@ -17,11 +17,6 @@ import sys
 import time
 import tracemalloc
 
-CUE = {
-    "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
-    "tau_size": {"CNR": 0.349, "nonCNR": 0.357},
-}
-
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -29,10 +24,11 @@ def _rss_mb() -> float:
 
 def _model(n_cities: int):
     import spatialocc
+    from spatialocc import paper
     from spatialocc.solvers import counterfactuals as cf
 
     data = spatialocc.datasets.synthetic(n_cities=n_cities, years=(2015,), seed=0)
-    model = spatialocc.with_externalities(spatialocc.invert(data), **CUE)
+    model = spatialocc.with_externalities(spatialocc.invert(data), **paper.TAU)
     return cf.no_externalities(model).squeeze("year")
 
 

@@ -19,12 +19,10 @@ import numpy as np
 import xarray as xr
 
 import spatialocc
+from spatialocc import paper
 from spatialocc.solvers import counterfactuals as cf
 
-CUE = {
-    "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
-    "tau_size": {"CNR": 0.349, "nonCNR": 0.357},
-}
+CUE = paper.TAU  # the paper's CUE estimates (Table 2)
 
 
 def weighted_slope(y: xr.DataArray, x: xr.DataArray, weights: xr.DataArray) -> float:

@@ -14,11 +14,9 @@ import pandas as pd
 import xarray as xr
 
 import spatialocc
+from spatialocc import paper
 
-CUE = {
-    "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
-    "tau_size": {"CNR": 0.349, "nonCNR": 0.357},
-}
+CUE = paper.TAU  # the paper's CUE estimates (Table 2)
 PAPER = {
     ("social_private_ratio_reference", "CNR"): 1.79,
     ("mean_wedge_difference", "all"): 63_135,

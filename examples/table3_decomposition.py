@@ -15,11 +15,9 @@ import xarray as xr
 
 import spatialocc
 import spatialocc.plot
+from spatialocc import paper
 
-CUE = {
-    "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
-    "tau_size": {"CNR": 0.349, "nonCNR": 0.357},
-}
+CUE = paper.TAU  # the paper's CUE estimates (Table 2)
 
 
 def main(data: xr.Dataset | None = None, out: str | Path = ".") -> pd.DataFrame:

@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from spatialocc import paper
 from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.io import atomic_path, open_dataset, to_netcdf
 from spatialocc.dims.schema import RESIDUAL_PREFIX
@@ -44,10 +45,7 @@ from spatialocc.solvers.inversion import ConvergenceWarning
 STAGES = ("invert", "estimate", "solve", "optimal", "decompose", "plot")
 
 #: The paper's CUE estimates (Table 2, column 3), the default externalities of the solves.
-PAPER_TAU = {
-    "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
-    "tau_size": {"CNR": 0.349, "nonCNR": 0.357},
-}
+PAPER_TAU = paper.TAU
 
 #: Sources of τ for the solves: the paper's estimates, or one of this run's estimators.
 TAU_SOURCES = ("paper", "cue", "2sls", "ols")

@@ -35,13 +35,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from spatialocc import paper
 from spatialocc.estimate.externalities import COEFFICIENTS, externalities
 
 #: The paper's GMM-CUE estimates (Table 2, column 3), the default truth.
-PAPER_CUE: dict[str, dict[str, float]] = {
-    "tau_share": {"CNR": 1.304, "nonCNR": 0.835},
-    "tau_size": {"CNR": 0.349, "nonCNR": 0.357},
-}
+PAPER_CUE: dict[str, dict[str, float]] = paper.TAU
 INSTRUMENTS: tuple[str, ...] = (
     "instrument_size",
     "instrument_composition",
