@@ -125,14 +125,23 @@ def main(argv: list[str] | None = None) -> int:
     if not (root / "mutants").exists():
         # Generating mutants and recording which tests call which function is part of every
         # mutmut run; run it on one mutant to get the list of all of them.
-        subprocess.run(["mutmut", "run", "--max-children", "1", "*trade.x_sales__mutmut_1"])
+        first = subprocess.run(["mutmut", "run", "--max-children", "1", "*trade.x_sales__mutmut_1"])
+        if first.returncode != 0 or not (root / "mutants").exists():
+            print(
+                "mutmut could not generate the mutants or run the tests; see above", file=sys.stderr
+            )
+            return 1
     results = all_mutants(root)
     names = (
         sorted(results) if args.all else stratified_sample(list(results), args.sample, args.seed)
     )
     if not args.report_only:
-        subprocess.run(["mutmut", "run", "--max-children", str(args.max_children), *names])
+        run = subprocess.run(["mutmut", "run", "--max-children", str(args.max_children), *names])
         results = all_mutants(root)
+        if run.returncode != 0 or all(results.get(name) is None for name in names):
+            # e.g. "failed to collect stats": the unmutated tests must pass first
+            print("mutmut did not run the sample; see its output above", file=sys.stderr)
+            return 1
     text = report(results, names)
     print(text)
     if args.out:
