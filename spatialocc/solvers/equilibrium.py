@@ -17,6 +17,7 @@ from spatialocc.dims.schema import CORE_DIMS, annotate, kernel_dims
 from spatialocc.dims.validation import validate
 from spatialocc.solvers.anderson import anderson
 from spatialocc.solvers.inversion import ConvergenceWarning, additive_welfare
+from spatialocc.solvers.policies import POLICIES, PolicyInput, PolicyRule, decentralized
 from spatialocc.solvers.trade import trade_kernel
 
 # -- the model's equations on plain arrays -----------------------------------------------------
@@ -118,36 +119,6 @@ class State:
     price_index: np.ndarray  # P[k,n] (identical rows unless shares are by occupation)
     expenditure: np.ndarray  # X[j,n]
     gross_output: np.ndarray  # Y[j,n]
-
-
-#: A policy maps the allocation to nominal consumption before the budget is closed.
-PolicyRule = Callable[["PolicyInput"], np.ndarray]
-
-
-@dataclass(frozen=True)
-class PolicyInput:
-    """What a policy rule sees (numpy arrays, axes occupation then city).
-
-    ``wage`` w[k,n], ``residents`` L[k,n], ``land_income_per_worker`` χ[k],
-    ``price_index`` P[k,n] (one row per occupation), ``productivity`` λ[k,j,n] and
-    ``tau_share``/``tau_size``.
-    """
-
-    wage: np.ndarray
-    residents: np.ndarray
-    land_income_per_worker: np.ndarray
-    price_index: np.ndarray
-    productivity: np.ndarray
-    tau_share: np.ndarray
-    tau_size: np.ndarray
-
-
-def decentralized(state: PolicyInput) -> np.ndarray:
-    """No policy: ``e[k,n] = w[k,n] + χ[k]``."""
-    return state.wage + state.land_income_per_worker[:, None]
-
-
-POLICIES: dict[str, PolicyRule] = {"decentralized": decentralized}
 
 
 def _price_index(alpha_k: np.ndarray, price: np.ndarray) -> np.ndarray:

@@ -11,6 +11,8 @@ import xarray as xr
 from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.schema import annotate
 from spatialocc.solvers import equilibrium as eq
+from spatialocc.solvers.inversion import AmenityForm
+from spatialocc.solvers.policies import pandemic_payments  # noqa: F401 (its former home)
 
 Weights = Literal["equal_gains"] | Mapping[str, float]
 
@@ -206,9 +208,6 @@ OPTIMUM_EXTRA: dict[str, tuple[str, ...]] = {
     "lump_sum": ("occupation",),
     "pareto_weight": ("occupation",),
 }
-
-
-AmenityForm = Literal["multiplicative", "additive"]
 
 
 def solve_optimal(
@@ -825,15 +824,3 @@ def policy_table(summary: xr.Dataset) -> pd.DataFrame:  # noqa: F821
     direction = summary.attrs.get("wedge_difference")
     table.index.name = "statistic" + (f" (wedge differences: {direction})" if direction else "")
     return table
-
-
-def pandemic_payments(state: eq.PolicyInput) -> np.ndarray:
-    """The 2020-21 pandemic payments (the paper's appendix): $6,200 per adult, reduced by 5% of
-    wage income above $75,000 (the CARES Act phase-out rate) **[choice]**, on top of
-    decentralized consumption; the solver closes the budget with a flat income tax. Amounts
-    are in the data year's dollars."""
-    payment = np.maximum(0.0, 6200.0 - 0.05 * np.maximum(0.0, state.wage - 75_000.0))
-    return state.wage + state.land_income_per_worker[:, None] + payment
-
-
-eq.POLICIES["pandemic_payments"] = pandemic_payments
