@@ -16,7 +16,8 @@ import time
 
 import spatialocc
 from spatialocc import paper
-from spatialocc.solvers.decomposition import decompose, decomposition_table
+from spatialocc.reports import decomposition_table
+from spatialocc.solvers.decomposition import decompose
 
 TAU = paper.TAU  # the paper's CUE estimates (Table 2)
 

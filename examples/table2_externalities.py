@@ -17,7 +17,7 @@ def main(data: xr.Dataset | None = None) -> spatialocc.estimate.ExternalityEstim
     if data is None:
         data = spatialocc.datasets.synthetic(years=(2015,), seed=0)
     model = spatialocc.invert(data.sel(year=[2015])).squeeze("year")
-    print(spatialocc.estimate.table1(model).round(3).to_string())
+    print(spatialocc.reports.table1(model).round(3).to_string())
     estimates = spatialocc.estimate.externalities(model, method="cue", compare=("ols", "2sls"))
     print(estimates.summary().to_string())
     # the estimates set the externalities of every later solve

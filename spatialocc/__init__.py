@@ -10,7 +10,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from spatialocc import datasets, estimate
+from spatialocc import datasets, estimate, reports
 from spatialocc.dims import (
     CoordinateMismatchError,
     DimensionError,
@@ -26,17 +26,19 @@ from spatialocc.dims import (
     to_netcdf,
     validate,
 )
+from spatialocc.reports import (
+    cnr_share_distribution,
+    decomposition_table,
+    policy_summary,
+    policy_table,
+)
 from spatialocc.solvers import (
     ConvergenceWarning,
     check_equilibrium,
     check_optimum,
-    cnr_share_distribution,
     counterfactuals,
     decompose,
-    decomposition_table,
     invert,
-    policy_summary,
-    policy_table,
     solve_equilibrium,
     solve_optimal,
     wedge,
@@ -68,6 +70,7 @@ __all__ = [
     "open_dataset",
     "policy_summary",
     "policy_table",
+    "reports",
     "solve_equilibrium",
     "solve_optimal",
     "to_netcdf",

@@ -32,13 +32,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import xarray as xr
 
 from spatialocc import paper
 from spatialocc.dims.errors import MissingVariableError
-from spatialocc.dims.io import atomic_path, open_dataset, to_netcdf
+from spatialocc.dims.io import open_dataset, to_netcdf
 from spatialocc.dims.schema import RESIDUAL_PREFIX
+from spatialocc.reports.tables import write_table, write_text  # noqa: F401 (their former home)
 from spatialocc.solvers.inversion import ConvergenceWarning
 
 #: The stages, in order.
@@ -77,27 +77,6 @@ class Options:
     def say(self, message: str) -> None:
         if not self.quiet:
             print(f"spatialocc: {message}", file=sys.stderr, flush=True)
-
-
-# -- writing ----------------------------------------------------------------------------------
-
-
-def write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (a temporary file in the same folder, renamed)."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
-
-
-def write_table(frame: pd.DataFrame, folder: Path, name: str, *, title: str = "") -> list[Path]:
-    """``name.csv`` and ``name.md`` (a Markdown table with ``title`` above it)."""
-    csv = write_text(folder / f"{name}.csv", frame.to_csv())
-    shown = frame.reset_index() if isinstance(frame.index, pd.MultiIndex) else frame.copy()
-    if isinstance(shown.columns, pd.MultiIndex):
-        shown.columns = [" ".join(str(c) for c in col if str(c)) for col in shown.columns]
-    markdown = shown.to_markdown(floatfmt=".4g", index=not isinstance(frame.index, pd.MultiIndex))
-    md = write_text(folder / f"{name}.md", (f"# {title}\n\n" if title else "") + markdown + "\n")
-    return [csv, md]
 
 
 class Workspace:
@@ -273,7 +252,7 @@ def _instruments(model: xr.Dataset) -> list[str]:
 
 def stage_estimate(model: xr.Dataset, ws: Workspace, options: Options) -> None:
     from spatialocc.estimate import externalities as estimate
-    from spatialocc.estimate import table1
+    from spatialocc.reports import table1
 
     year = _year(model, options.year)
     one = model.sel(year=year)
@@ -305,9 +284,10 @@ def stage_solve(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Datase
 
 
 def stage_optimal(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
+    from spatialocc.reports import policy_summary, policy_table
     from spatialocc.solvers import counterfactuals
     from spatialocc.solvers.equilibrium import solve_equilibrium
-    from spatialocc.solvers.optimal import policy_summary, policy_table, solve_optimal
+    from spatialocc.solvers.optimal import solve_optimal
 
     year = _year(model, options.year)
     economy = externalities(model.sel(year=year), ws, options)
@@ -370,11 +350,8 @@ def _additive_national_scale(economy: xr.Dataset, options: Options):
 
 
 def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
-    from spatialocc.solvers.decomposition import (
-        cnr_share_distribution,
-        decompose,
-        decomposition_table,
-    )
+    from spatialocc.reports import cnr_share_distribution, decomposition_table
+    from spatialocc.solvers.decomposition import decompose
 
     start, end = _year(model, options.start_year, "start"), _year(model, options.year)
     if start == end:

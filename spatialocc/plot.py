@@ -53,6 +53,7 @@ from spatialocc.dims.errors import (
     format_labels,
 )
 from spatialocc.dims.io import atomic_path
+from spatialocc.reports import cnr_share_distribution  # noqa: F401 (Figure 18's input)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -988,48 +989,6 @@ def histogram(
     return fig
 
 
-def cnr_share_distribution(
-    allocations: Mapping[str, xr.Dataset], *, edges: Sequence[float] | None = None
-) -> xr.DataArray:
-    """The input of Figure 18: share of population by the CNR share of the city of employment.
-
-    For each allocation, each city's CNR share of employment is taken as a deviation from the
-    population-weighted mean share, in percentage points, and the share of total employment in
-    each bin is computed. Deviations beyond the outer edges count in the outer bins. (For the
-    steps of the 1980-2015 decomposition, see
-    :func:`spatialocc.solvers.decomposition.cnr_share_distribution`; both are computed by
-    :func:`spatialocc.solvers.decomposition.share_distribution`.)
-
-    Parameters
-    ----------
-    allocations
-        Label (e.g. ``"2015 data"``) to an allocation with ``employment`` (one economy each).
-    edges
-        Bin edges in percentage points; by default -12 to 12 in steps of 2. The outer bins
-        are open: their ``bin_lower`` / ``bin_upper`` are -inf / inf.
-
-    Returns
-    -------
-    xarray.DataArray
-        ``population_share`` on (``distribution``, ``bin``) with ``bin`` the bin centres and
-        the coordinates ``bin_lower`` and ``bin_upper``; each distribution sums to one.
-
-    Examples
-    --------
-    >>> import spatialocc
-    >>> from spatialocc.plot import cnr_share_distribution
-    >>> data = spatialocc.datasets.synthetic(n_cities=20, n_industries=4)
-    >>> share = cnr_share_distribution(
-    ...     {"1980": data.sel(year=1980), "2015": data.sel(year=2015)}
-    ... )
-    >>> share.sum("bin").values.round(12).tolist()
-    [1.0, 1.0]
-    """
-    from spatialocc.solvers.decomposition import share_distribution
-
-    return share_distribution(allocations, bins=edges)
-
-
 def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float = DPI) -> Path:
     """Write ``fig`` as a PNG atomically and close it.
 
@@ -1643,7 +1602,7 @@ def figure8(reference: xr.Dataset, optimum: xr.Dataset) -> Figure:
 
 
 def _gini_change(reference: xr.Dataset, optimum: xr.Dataset) -> xr.DataArray:
-    from spatialocc.solvers.optimal import industrial_gini
+    from spatialocc.reports.policy import industrial_gini
 
     for ds, argument in ((reference, "reference"), (optimum, "optimum")):
         if "wage" not in ds:
@@ -1660,7 +1619,7 @@ _GINI_AXES: dict[str, str] = {
 
 def figure9(reference: xr.Dataset, optimum: xr.Dataset, *, x: GiniAxis = "cnr_share") -> Figure:
     """Figure 9: change in each city's industrial Gini coefficient (of wage-bill shares across
-    industries, :func:`spatialocc.solvers.optimal.industrial_gini`) from the equilibrium to the
+    industries, :func:`spatialocc.reports.industrial_gini`) from the equilibrium to the
     optimal allocation, with an employment-weighted cubic fit as in the paper.
 
     Parameters

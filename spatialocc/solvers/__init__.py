@@ -1,11 +1,8 @@
 """Solvers: inversion, equilibrium, counterfactuals, optimal policy, decomposition."""
 
+from spatialocc._aliases import lazy_aliases
 from spatialocc.solvers import counterfactuals
-from spatialocc.solvers.decomposition import (
-    cnr_share_distribution,
-    decompose,
-    decomposition_table,
-)
+from spatialocc.solvers.decomposition import decompose
 from spatialocc.solvers.equilibrium import (
     POLICIES,
     PolicyInput,
@@ -14,12 +11,14 @@ from spatialocc.solvers.equilibrium import (
     with_externalities,
 )
 from spatialocc.solvers.inversion import ConvergenceWarning, invert
-from spatialocc.solvers.optimal import (
-    check_optimum,
-    policy_summary,
-    policy_table,
-    solve_optimal,
-    wedge,
+from spatialocc.solvers.optimal import check_optimum, solve_optimal, wedge
+
+# The tables and report statistics moved to spatialocc.reports (reports import the solvers,
+# so their old names here resolve lazily).
+__getattr__, __dir__ = lazy_aliases(
+    __name__,
+    "spatialocc.reports",
+    ("cnr_share_distribution", "decomposition_table", "policy_summary", "policy_table"),
 )
 
 __all__ = [

@@ -21,18 +21,26 @@ data allocation, and with none the start-year one (both tested).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import dask
 import numpy as np
-import pandas as pd
 import xarray as xr
 
+from spatialocc._aliases import lazy_aliases
 from spatialocc.dims.errors import DimensionError, MissingVariableError
 from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, RESIDUAL_PREFIX, annotate
 from spatialocc.solvers.equilibrium import solve_equilibrium
 from spatialocc.solvers.optimal import solve_optimal
+
+# Table 3 and the Figure 18 histogram moved to spatialocc.reports.decomposition (reports
+# import the solvers, so their old names here resolve lazily).
+__getattr__, __dir__ = lazy_aliases(
+    __name__,
+    "spatialocc.reports.decomposition",
+    ("decomposition_table", "cnr_share_distribution", "share_distribution"),
+)
 
 #: Components that can be swapped, with the phrase used in row labels (the paper's wording).
 COMPONENTS: dict[str, str] = {
@@ -307,7 +315,8 @@ def decompose(
         ``land``), ``welfare_gain`` (1 for equilibrium rows), ``converged``, ``iterations``
         and ``max_residual``; coordinates ``row`` (the paper's row numbers), ``optimum``
         (bool) and ``end_components``, and the attribute ``baseline`` (the label of
-        the Baseline row). :func:`decomposition_table` lays it out like Table 3.
+        the Baseline row). :func:`spatialocc.reports.decomposition_table` lays it
+        out like Table 3.
     """
     _check_model(model, start, end)
     if isinstance(steps, str):
@@ -428,148 +437,4 @@ def _without_externalities(model: xr.Dataset) -> xr.Dataset:
     zero = xr.zeros_like(model["tau_share"])
     return model.assign(
         tau_share=zero, tau_size=zero.copy(), productivity_exogenous=model["productivity"]
-    )
-
-
-def decomposition_table(result: xr.Dataset) -> pd.DataFrame:
-    """Table 3: each occupation's welfare relative to the Baseline row of its panel and the
-    ratio of the first occupation's relative welfare to the second's.
-
-    Returns a DataFrame indexed by (panel, row, step) with one column per occupation and
-    ``ratio``; ``attrs["baseline_ratio"]`` holds each panel's welfare ratio at the Baseline
-    (the paper's "ratio of CNR to non-CNR welfare in Baseline").
-    """
-    if "welfare" not in result or "step" not in result.dims:
-        raise MissingVariableError("decomposition_table needs what spatialocc.decompose returns")
-    batch = [d for d in result["welfare"].dims if d not in {"panel", "step", *CORE_DIMS}]
-    if batch:
-        raise DimensionError(
-            f"decomposition_table lays out one decomposition, but the result has batch "
-            f"dimensions {batch}; select one first, e.g. result.sel({batch[0]}=...)"
-        )
-    baseline = result.attrs.get("baseline", str(result["step"].values[0]))
-    welfare = result["welfare"]
-    relative = welfare / welfare.sel(step=baseline)
-    occupations = [str(k) for k in result["occupation"].values]
-    frames = []
-    baseline_ratio = {}
-    for panel in result["panel"].values:
-        rel = relative.sel(panel=panel)
-        frame = pd.DataFrame(
-            {k: rel.sel(occupation=k).values for k in occupations},
-            index=pd.MultiIndex.from_arrays(
-                [
-                    [PANELS.get(str(panel), str(panel))] * rel.sizes["step"],
-                    result["row"].sel(panel=panel).values,
-                    result["step"].values,
-                ],
-                names=["panel", "row", "step"],
-            ),
-        )
-        if len(occupations) >= 2:
-            frame["ratio"] = frame[occupations[0]] / frame[occupations[1]]
-            base = welfare.sel(panel=panel, step=baseline)
-            baseline_ratio[PANELS.get(str(panel), str(panel))] = float(
-                base.sel(occupation=occupations[0]) / base.sel(occupation=occupations[1])
-            )
-        frames.append(frame)
-    table = pd.concat(frames)
-    table.attrs["baseline"] = baseline
-    table.attrs["baseline_ratio"] = baseline_ratio
-    return table
-
-
-def cnr_share_distribution(
-    result: xr.Dataset,
-    *,
-    occupation: str | None = None,
-    bins: Sequence[float] | None = None,
-    rows: Mapping[str, str] | None = None,
-) -> xr.DataArray:
-    """Figure 18: the share of population in cities by the city's CNR share of employment,
-    as a deviation (percentage points) from the population-weighted average.
-
-    ``rows`` maps a distribution name to a step label of the full-model panel; by default
-    the Baseline, the end-year data (the row with every component at end values) and the
-    optimal allocation. ``bins`` are edges in percentage points (default: 2-point bins from
-    -12 to 12, with the outer bins open).
-    """
-    occupation = occupation or str(result["occupation"].values[0])
-    full = result.sel(panel="full_model") if "panel" in result.dims else result
-    if rows is None:
-        everything = _names(frozenset(COMPONENTS))
-        first = {}
-        for label, comps, opt in zip(
-            full["step"].values, full["end_components"].values, full["optimum"].values, strict=True
-        ):
-            if comps == everything:
-                first.setdefault(bool(opt), str(label))
-        rows = {f"Baseline {result.attrs['start_year']}": result.attrs["baseline"]}
-        if False in first:
-            rows[f"{result.attrs['end_year']} data"] = first[False]
-        if True in first:
-            rows[f"{result.attrs['end_year']} optimum"] = first[True]
-    allocations = {name: full.sel(step=label) for name, label in rows.items()}
-    return share_distribution(allocations, occupation=occupation, bins=bins)
-
-
-def share_distribution(
-    allocations: Mapping[str, xr.Dataset],
-    *,
-    occupation: str | None = None,
-    bins: Sequence[float] | None = None,
-) -> xr.DataArray:
-    """Share of population in cities by the city's share of ``occupation`` (default: the
-    first) in employment, as a deviation in percentage points from the population-weighted
-    mean, for each allocation (name -> Dataset with ``employment`` of one economy).
-
-    ``bins`` are edges (default -12 to 12 in steps of 2); the outer bins are open.
-
-    Examples
-    --------
-    >>> import spatialocc
-    >>> data = spatialocc.datasets.synthetic(n_cities=20, n_industries=4)
-    >>> share = share_distribution({str(y): data.sel(year=y) for y in (1980, 2015)})
-    >>> share.sum("bin").values.round(12).tolist()
-    [1.0, 1.0]
-    """
-    edges = np.asarray(np.arange(-12.0, 12.1, 2.0) if bins is None else bins, dtype=float)
-    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
-        raise ValueError(f"bins must be at least two increasing edges, got {edges}")
-    if not allocations:
-        raise ValueError("give at least one allocation")
-    shares = []
-    for name, allocation in allocations.items():
-        extra = [d for d in allocation["employment"].dims if d not in CORE_DIMS]
-        if extra:
-            raise DimensionError(
-                f"allocation {name!r} must hold one economy; select one along {extra} first "
-                f"(e.g. .sel({extra[0]}=...))"
-            )
-        occupation = occupation or str(allocation["occupation"].values[0])
-        residents = allocation["employment"].sum("industry")
-        population = residents.sum("occupation")
-        keep = population.values > 0
-        share = residents.sel(occupation=occupation).values[keep] / population.values[keep]
-        weight = population.values[keep]
-        deviation = 100.0 * (share - np.average(share, weights=weight))
-        index = np.clip(np.searchsorted(edges, deviation, side="right") - 1, 0, edges.size - 2)
-        counts = np.bincount(index, weights=weight, minlength=edges.size - 1)
-        shares.append(counts / counts.sum())
-    centers = 0.5 * (edges[:-1] + edges[1:])
-    return xr.DataArray(
-        np.array(shares),
-        dims=("distribution", "bin"),
-        coords={
-            "distribution": list(allocations),
-            "bin": centers,
-            "bin_lower": ("bin", np.r_[-np.inf, edges[1:-1]]),
-            "bin_upper": ("bin", np.r_[edges[1:-1], np.inf]),
-        },
-        name="population_share",
-        attrs={
-            "long_name": f"share of population in cities by {occupation} share of employment",
-            "units": "1",
-            "bin_units": "percentage points from the population-weighted mean",
-        },
     )

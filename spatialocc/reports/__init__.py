@@ -1,0 +1,34 @@
+"""Reports: everything that turns solver results into tables and report statistics.
+
+- :mod:`spatialocc.reports.policy`: the statistics of the optimal policy (sections 5-6),
+  :func:`policy_summary` and its printable :func:`policy_table`, and the
+  :func:`industrial_gini` of Figure 9;
+- :mod:`spatialocc.reports.decomposition`: Table 3 (:func:`decomposition_table`) and the
+  Figure 18 histogram (:func:`cnr_share_distribution`, :func:`share_distribution`);
+- :mod:`spatialocc.reports.tables`: Table 1 (:func:`table1`) and :func:`write_table`, which
+  writes a table as CSV and Markdown.
+
+Reports read what the solvers and estimators return; the solvers never import them. The
+former homes (``spatialocc.solvers.optimal.policy_summary``,
+``spatialocc.solvers.decomposition.decomposition_table``, ``spatialocc.estimate.table1``, ...)
+still resolve to these very functions.
+"""
+
+from spatialocc.reports.decomposition import (
+    cnr_share_distribution,
+    decomposition_table,
+    share_distribution,
+)
+from spatialocc.reports.policy import industrial_gini, policy_summary, policy_table
+from spatialocc.reports.tables import table1, write_table
+
+__all__ = [
+    "cnr_share_distribution",
+    "decomposition_table",
+    "industrial_gini",
+    "policy_summary",
+    "policy_table",
+    "share_distribution",
+    "table1",
+    "write_table",
+]
