@@ -42,6 +42,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+def _alternatives(names: tuple[str, ...]) -> str:
+    """``'a', 'b' or 'c'``."""
+    *first, last = map(repr, names)
+    return f"{', '.join(first)} or {last}" if first else last
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="spatialocc",
@@ -60,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="paper",
         choices=pipeline.TAU_SOURCES,
         help="externalities of the solves: 'paper' (the paper's CUE estimates, default) or "
-        "this run's 'cue', '2sls' or 'ols' estimates (estimates.nc)",
+        f"this run's {_alternatives(pipeline.TABLE2_METHODS)} estimates (estimates.nc)",
     )
     solves.add_argument("--year", type=int, help="year of the solves (default: the latest)")
     solves.add_argument(

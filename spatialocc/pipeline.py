@@ -38,6 +38,7 @@ from spatialocc import paper
 from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.io import open_dataset, to_netcdf
 from spatialocc.dims.schema import RESIDUAL_PREFIX
+from spatialocc.estimate.iv import METHODS
 from spatialocc.reports.tables import write_table, write_text  # noqa: F401 (their former home)
 from spatialocc.solvers.inversion import ConvergenceWarning
 
@@ -47,8 +48,12 @@ STAGES = ("invert", "estimate", "solve", "optimal", "decompose", "plot")
 #: The paper's CUE estimates (Table 2, column 3), the default externalities of the solves.
 PAPER_TAU = paper.TAU
 
+#: This run's estimators, the columns of the paper's Table 2, the headline first: GMM-CUE,
+#: then 2SLS and OLS (the order of the tables, reversed).
+TABLE2_METHODS = tuple(m for m in reversed(METHODS) if m in paper.TABLE2)
+
 #: Sources of τ for the solves: the paper's estimates, or one of this run's estimators.
-TAU_SOURCES = ("paper", "cue", "2sls", "ols")
+TAU_SOURCES = ("paper", *TABLE2_METHODS)
 
 #: Counterfactual economies whose optimum is compared with the baseline optimum (Figures
 #: 12-13, 16 and 17).
@@ -190,7 +195,7 @@ def load_data(dataset: str, *, seed: int = 0) -> xr.Dataset:
     return open_dataset(path, kind="data").load()
 
 
-def externalities(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
+def with_tau(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
     """``model`` with τ set from ``options.tau``: the paper's CUE estimates or this run's."""
     from spatialocc.solvers.equilibrium import with_externalities
 
@@ -260,7 +265,12 @@ def stage_estimate(model: xr.Dataset, ws: Workspace, options: Options) -> None:
     with _timed(options, "estimate", f"Tables 1-2 on {year} (instruments: {instruments})"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the summary table reports what matters
-            result = estimate(one, method="cue", instruments=instruments, compare=("ols", "2sls"))
+            result = estimate(
+                one,
+                method=TABLE2_METHODS[0],
+                instruments=instruments,
+                compare=TABLE2_METHODS[1:],
+            )
         ws.write(result.to_dataset(), "estimates.nc")
         write_table(table1(one), ws.staging, "table1", title=f"Table 1 ({year})")
         write_table(
@@ -276,7 +286,7 @@ def stage_solve(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Datase
     from spatialocc.solvers.equilibrium import solve_equilibrium
 
     year = _year(model, options.year)
-    economy = externalities(model.sel(year=year), ws, options)
+    economy = with_tau(model.sel(year=year), ws, options)
     with _timed(options, "solve", f"the no-externalities counterfactual ({year})"):
         solution = solve_equilibrium(counterfactuals.no_externalities(economy))
         ws.write(solution, "no_externalities.nc")
@@ -290,7 +300,7 @@ def stage_optimal(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Data
     from spatialocc.solvers.optimal import solve_optimal
 
     year = _year(model, options.year)
-    economy = externalities(model.sel(year=year), ws, options)
+    economy = with_tau(model.sel(year=year), ws, options)
     with _timed(options, "optimal", f"the optimal policy ({year})"):
         optimum = solve_optimal(economy)
         ws.write(optimum, "optimum.nc")
@@ -356,7 +366,7 @@ def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Da
     start, end = _year(model, options.start_year, "start"), _year(model, options.year)
     if start == end:
         raise ValueError(f"the decomposition needs two years; the model has only {start}")
-    economy = externalities(model.sel(year=[start, end]), ws, options)
+    economy = with_tau(model.sel(year=[start, end]), ws, options)
     with _timed(options, "decompose", f"Table 3, {start} to {end} (22 solves incl. 4 optima)"):
         with _progress_bar(options):
             result = decompose(economy, start=start, end=end, scheduler=options.scheduler)
@@ -399,7 +409,7 @@ def stage_plot(model: xr.Dataset, ws: Workspace, options: Options) -> list[Path]
 
     year = _year(model, options.year)
     inputs: dict[str, xr.Dataset | xr.DataArray] = {
-        "model": externalities(model.sel(year=year), ws, options)
+        "model": with_tau(model.sel(year=year), ws, options)
     }
     for key, name in PLOT_INPUTS.items():
         path = ws.locate(name)

@@ -48,25 +48,15 @@ True
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 import scipy.linalg
 import scipy.sparse
 import scipy.special
-
-Method = Literal["ols", "2sls", "liml", "gmm", "cue"]
-METHOD_NAMES: dict[str, str] = {
-    "ols": "OLS",
-    "2sls": "2SLS",
-    "liml": "LIML",
-    "gmm": "two-step GMM",
-    "cue": "GMM-CUE",
-}
-
 
 # -- clusters ----------------------------------------------------------------------------------
 
@@ -572,14 +562,40 @@ def fit_cue(
 
 Estimator = Callable[..., IVFit]
 
-#: The estimators by name (STYLE.md point 6).
-ESTIMATORS: dict[str, Estimator] = {
-    "ols": fit_ols,
-    "2sls": fit_2sls,
-    "liml": fit_liml,
-    "gmm": fit_gmm,
-    "cue": fit_cue,
-}
+
+@dataclass(frozen=True)
+class Registered:
+    """One estimator of :data:`REGISTRY`."""
+
+    #: How tables and messages name it.
+    display: str
+    #: ``fit(y, X, Z, clusters, *, small_sample, absorbed, center) -> IVFit``.
+    fit: Estimator
+    #: Uses the excluded instruments (every estimator but OLS).
+    instrumented: bool
+    #: Has a GMM weight matrix, which needs more clusters than moment conditions.
+    weight_matrix: bool
+
+
+#: Every estimator by name, in the order of the tables (STYLE.md point 6): the one list of
+#: estimator names, from which every other one is derived.
+REGISTRY: Mapping[str, Registered] = MappingProxyType(
+    {
+        "ols": Registered("OLS", fit_ols, instrumented=False, weight_matrix=False),
+        "2sls": Registered("2SLS", fit_2sls, instrumented=True, weight_matrix=False),
+        "liml": Registered("LIML", fit_liml, instrumented=True, weight_matrix=False),
+        "gmm": Registered("two-step GMM", fit_gmm, instrumented=True, weight_matrix=True),
+        "cue": Registered("GMM-CUE", fit_cue, instrumented=True, weight_matrix=True),
+    }
+)
+#: The estimator names, in the order of the tables.
+METHODS: tuple[str, ...] = tuple(REGISTRY)
+#: An estimator name, one of :data:`METHODS`.
+Method = str
+#: The estimators by name.
+ESTIMATORS: dict[str, Estimator] = {name: e.fit for name, e in REGISTRY.items()}
+#: How tables name the estimators.
+METHOD_NAMES: dict[str, str] = {name: e.display for name, e in REGISTRY.items()}
 
 
 # -- first-stage diagnostics -------------------------------------------------------------------
