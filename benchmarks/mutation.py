@@ -1,4 +1,4 @@
-"""Mutation testing of the core (``spatialocc/solvers`` and ``spatialocc/estimate``), on demand.
+"""Mutation testing of the core (``spatialocc/solvers``, ``estimate`` and ``reports``), on demand.
 
 Uses mutmut (``pip install ".[mutation]"``; configuration in ``pyproject.toml`` under
 ``[tool.mutmut]``). A full run mutates every function of the core (about ten thousand mutants)

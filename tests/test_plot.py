@@ -233,7 +233,7 @@ def test_histogram_groups_bars_by_distribution() -> None:
 
 def test_cnr_share_distribution_matches_numpy(small_data) -> None:
     data = small_data.sel(year=2015)
-    share = plot.cnr_share_distribution({"2015": data}, edges=[-50, -5, 0, 5, 50])
+    share = plot.cnr_share_distribution({"2015": data}, bins=[-50, -5, 0, 5, 50])
     residents = data["employment"].sum("industry").values
     size = residents.sum(0)
     cnr = residents[0] / size

@@ -16,7 +16,8 @@ import xarray as xr
 
 from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.io import atomic_path
-from spatialocc.estimate.externalities import _check_option, _single_economy
+from spatialocc.estimate.design import _single_economy
+from spatialocc.estimate.errors import _check_option
 
 Table1Weights = Literal["none", "employment"]
 Table1Covariance = Literal["robust", "classical"]
