@@ -26,7 +26,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-KILLED = {1, 3, -24, 24, 36, 152, 255}  # a test failed, or the mutant hung (a timeout is a kill)
+KILLED = {1, 3}  # a test failed
+TIMEOUT = {-24, 24, 36, 152, 255}  # the mutant made the tests run too long: counted as killed
 SURVIVED = {0}
 NO_TESTS = {5, 33}  # no test calls the mutated function
 
@@ -71,26 +72,29 @@ def wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def report(results: dict[str, int | None], names: list[str]) -> str:
     """A Markdown table of the score by module and the list of surviving mutants."""
-    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # killed, survived, none, todo
+    # killed (by a failure or a timeout), of which timeouts, survived, no test, not run
+    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     survivors: list[str] = []
     for name in names:
         code = results.get(name)
         counts = rows[module_of(name)]
         if code is None:
-            counts[3] += 1
-        elif code in KILLED:
+            counts[4] += 1
+        elif code in KILLED | TIMEOUT:
             counts[0] += 1
+            counts[1] += code in TIMEOUT
         elif code in NO_TESTS:
-            counts[2] += 1
+            counts[3] += 1
             survivors.append(f"{name} (no test calls it)")
         else:
-            counts[1] += 1
+            counts[2] += 1
             survivors.append(name if code in SURVIVED else f"{name} (exit code {code})")
     lines = [
-        "| module | mutants | killed | survived | no test | not run | score | 95% interval |",
-        "|---|---|---|---|---|---|---|---|",
+        "| module | mutants | killed | (timeouts) | survived | no test | not run | score "
+        "| 95% interval |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    total = [0, 0, 0, 0]
+    total = [0, 0, 0, 0, 0]
     for module, counts in sorted(rows.items()):
         total = [a + b for a, b in zip(total, counts, strict=True)]
         lines.append(_row(module, counts))
@@ -101,12 +105,12 @@ def report(results: dict[str, int | None], names: list[str]) -> str:
 
 
 def _row(label: str, counts: list[int]) -> str:
-    killed, survived, none, todo = counts
+    killed, timeouts, survived, none, todo = counts
     done = killed + survived + none
     score = killed / done if done else math.nan
     low, high = wilson(killed, done)
     return (
-        f"| {label} | {done + todo} | {killed} | {survived} | {none} | {todo} | "
+        f"| {label} | {done + todo} | {killed} | {timeouts} | {survived} | {none} | {todo} | "
         f"{score:.1%} | {low:.1%} - {high:.1%} |"
     )
 
