@@ -177,14 +177,18 @@ def _timed(options: Options, stage: str, what: str) -> Iterator[None]:
 
 
 def load_data(dataset: str, *, seed: int = 0) -> xr.Dataset:
-    """A bundled dataset by name (``"us"``, ``"synthetic"``) or a NetCDF file of kind data."""
+    """A registered dataset by name (``"us"``, ``"synthetic"``, any registered with
+    :func:`spatialocc.datasets.register`) or a NetCDF file of kind data."""
     from spatialocc import datasets
 
-    if dataset in datasets.loaders.DATASETS:
-        return datasets.load(dataset, **({"seed": seed} if dataset == "synthetic" else {}))
+    registered = datasets.loaders.REGISTRY
+    if dataset in registered:
+        return datasets.load(
+            dataset, **({"seed": seed} if registered[dataset].accepts("seed") else {})
+        )
     path = Path(dataset)
     if not path.exists():
-        names = ", ".join(datasets.loaders.DATASETS)
+        names = ", ".join(datasets.loaders.REGISTRY)
         if path.suffix or os.sep in dataset:
             raise PipelineError(f"no such file: {dataset!r}")
         raise PipelineError(

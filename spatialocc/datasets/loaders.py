@@ -1,8 +1,18 @@
-"""Named datasets: :func:`load`."""
+"""Named datasets: a registry (:func:`register`) and :func:`load`.
+
+A dataset is a name, a one-line description and a function returning a Dataset of kind
+``"data"``. The bundled US dataset and the synthetic economy are registered here; a country's
+dataset is one :func:`register` call (its loader may read a NetCDF file with
+:func:`spatialocc.open_dataset`), after which ``load(name)``, the pipeline and the command line
+(``spatialocc run NAME``) know it.
+"""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -10,12 +20,65 @@ import xarray as xr
 
 from spatialocc.datasets.synthetic import synthetic
 
-#: Names accepted by :func:`load`, with a one-line description.
-DATASETS: dict[str, str] = {
-    "us": "382 US metropolitan CBSAs, 22 industries, CNR/nonCNR, 1980 and 2015, built from "
-    "public statistics (spatialocc/datasets/data/us.nc; see datasets/README.md)",
-    "synthetic": "a synthetic US-like economy generated in code (spatialocc.datasets.synthetic)",
-}
+
+@dataclass(frozen=True)
+class NamedDataset:
+    """A registered dataset: ``loader(**kwargs)`` returns a Dataset of kind ``"data"``."""
+
+    name: str
+    description: str
+    loader: Callable[..., xr.Dataset]
+
+    def accepts(self, keyword: str) -> bool:
+        """Whether the loader takes the keyword argument ``keyword`` (e.g. ``seed``)."""
+        parameters = inspect.signature(self.loader).parameters.values()
+        return any(p.name == keyword or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+#: The registered datasets by name, in the order of registration.
+REGISTRY: dict[str, NamedDataset] = {}
+
+
+def register(
+    name: str, loader: Callable[..., xr.Dataset], description: str, *, replace: bool = False
+) -> NamedDataset:
+    """Make ``load(name)`` (and ``spatialocc run name``) call ``loader``.
+
+    Parameters
+    ----------
+    name
+        The dataset's name; not a file name (no ``.`` or path separator), so that the command
+        line can tell a name from a file.
+    loader
+        Called with :func:`load`'s keyword arguments; returns a Dataset of kind ``"data"``.
+    description
+        One line, shown where the datasets are listed.
+    replace
+        Allow replacing a registered dataset of the same name.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> from spatialocc.datasets import loaders
+    >>> _ = loaders.register(
+    ...     "tiny", lambda: spatialocc.datasets.synthetic(n_cities=4, n_industries=3), "4 cities"
+    ... )
+    >>> spatialocc.datasets.load("tiny").sizes["city"]
+    4
+    >>> del loaders.REGISTRY["tiny"]
+    """
+    if not name or "." in name or "/" in name or "\\" in name:
+        raise ValueError(f"a dataset name has no '.', '/' or '\\' (it is not a file), got {name!r}")
+    if name in REGISTRY and not replace:
+        raise ValueError(
+            f"a dataset {name!r} is registered already; pass replace=True to replace it"
+        )
+    if not callable(loader):
+        raise TypeError(f"loader must be callable, got {loader!r}")
+    REGISTRY[name] = NamedDataset(name, description, loader)
+    return REGISTRY[name]
+
+
 US_FILE = "data/us.nc"
 
 
@@ -51,11 +114,15 @@ def load(name: str = "us", **kwargs: Any) -> xr.Dataset:
     >>> spatialocc.datasets.load("synthetic", n_cities=5, n_industries=3).sizes["city"]
     5
     """
-    if name == "synthetic":
-        return synthetic(**kwargs)
-    if name != "us":
-        known = ", ".join(repr(n) for n in DATASETS)
+    if name not in REGISTRY:
+        known = ", ".join(repr(n) for n in REGISTRY)
         raise ValueError(f"unknown dataset {name!r}; available datasets: {known}")
+    return REGISTRY[name].loader(**kwargs)
+
+
+def load_us(**kwargs: Any) -> xr.Dataset:
+    """The bundled US dataset, read from the NetCDF file shipped with the package and checked
+    against the schema; ``kwargs`` go to :func:`spatialocc.open_dataset`."""
     from spatialocc.dims.io import open_dataset
 
     kwargs.setdefault("kind", "data")
@@ -72,3 +139,18 @@ def load(name: str = "us", **kwargs: Any) -> xr.Dataset:
             # lazily opened: keep the file where it is (as_file only copies zipped packages)
             stack.pop_all()
         return open_dataset(path, **kwargs)
+
+
+register(
+    "us",
+    load_us,
+    "382 US metropolitan CBSAs, 22 industries, CNR/nonCNR, 1980 and 2015, built from "
+    "public statistics (spatialocc/datasets/data/us.nc; see datasets/README.md)",
+)
+register(
+    "synthetic", synthetic, "a synthetic US-like economy generated in code (datasets.synthetic)"
+)
+
+#: Names accepted by :func:`load`, with a one-line description (a view of :data:`REGISTRY`
+#: when this module was imported; the registry is the source of truth).
+DATASETS: dict[str, str] = {n: d.description for n, d in REGISTRY.items()}
