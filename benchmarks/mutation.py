@@ -140,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         sorted(results) if args.all else stratified_sample(list(results), args.sample, args.seed)
     )
     if not args.report_only:
-        run = subprocess.run(["mutmut", "run", "--max-children", str(args.max_children), *names])
+        # mutmut reruns every mutant it is given: give it only those without a result, so that
+        # an interrupted run resumes where it stopped
+        todo = [name for name in names if results.get(name) is None]
+        command = ["mutmut", "run", "--max-children", str(args.max_children), *todo]
+        run = subprocess.run(command) if todo else subprocess.CompletedProcess(command, 0)
         results = all_mutants(root)
         if run.returncode != 0 or all(results.get(name) is None for name in names):
             # e.g. "failed to collect stats": the unmutated tests must pass first
