@@ -16,8 +16,16 @@ from spatialocc.dims.errors import DimensionError, MissingVariableError
 from spatialocc.dims.schema import CORE_DIMS, annotate, kernel_dims
 from spatialocc.dims.validation import validate
 from spatialocc.solvers.anderson import anderson
-from spatialocc.solvers.inversion import ConvergenceWarning, additive_welfare
+from spatialocc.solvers.inversion import ConvergenceWarning
 from spatialocc.solvers.policies import POLICIES, PolicyInput, PolicyRule, decentralized
+from spatialocc.solvers.preferences import (  # noqa: F401 (additive_welfare's former home)
+    Gumbel,
+    Preferences,
+    additive_welfare,
+    location_shares,
+    preferences_from_arrays,
+    welfare_index,
+)
 from spatialocc.solvers.trade import trade_kernel
 
 # -- the model's equations on plain arrays -----------------------------------------------------
@@ -29,10 +37,10 @@ class Economy:
 
     lam_hat[k,j,n], tau_share[k], tau_size[k], amenity[k,n], land[n], distance[n,n'],
     trade_cost[j], alpha[j], gamma[j,n], gamma_io[j',j,n], beta[j,n], national[k] (national
-    employment by occupation), income (total nominal income of the numeraire), tradable[j].
-    With ``additive`` (section 7.3) the location choice and welfare use the additive amenities
-    amenity_additive[k,n] and the logit scale nu_additive instead of amenity and nu; amenity
-    still marks where each occupation lives (``lives``).
+    employment by occupation), income (total nominal income of the numeraire), tradable[j],
+    and the location ``preferences`` (:class:`~spatialocc.solvers.preferences.Frechet` or
+    :class:`~spatialocc.solvers.preferences.Gumbel`). ``amenity`` (the multiplicative A[k,n])
+    marks where each occupation lives (``lives``) under either form.
     """
 
     lam_hat: np.ndarray
@@ -49,12 +57,9 @@ class Economy:
     national: np.ndarray
     income: float
     theta: float
-    nu: float
     eps: float
     tradable: np.ndarray
-    additive: bool = False
-    amenity_additive: np.ndarray | None = None
-    nu_additive: np.ndarray | float = math.nan
+    preferences: Preferences
     K_trade: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -66,39 +71,31 @@ class Economy:
         self.alpha_k = self.alpha if self.by_occupation else np.tile(self.alpha, (K, 1))
         self.K_trade = trade_kernel(self.distance, self.theta, self.trade_cost[self.tradable])
         self.lives = self.amenity > 0
-        self.additive = bool(self.additive)
-        self.nu_additive = np.broadcast_to(np.asarray(self.nu_additive, dtype=float), (K,))
-        if self.additive and not (
-            np.all(self.nu_additive > 0) and self.amenity_additive is not None
-        ):
-            raise ValueError("additive amenities need amenity_additive and a positive nu_additive")
 
     def log_pull(self, real_consumption: np.ndarray) -> np.ndarray:
-        """ν log(A C) (Fréchet) or ν_add (A + C) (Gumbel, section 7.3) where k lives, -inf
-        elsewhere: the log of the numerator of the location choice."""
-        lives = self.lives
-        if self.additive:
-            utility = np.where(lives, self.amenity_additive + real_consumption, 0.0)
-            return np.where(lives, self.nu_additive[:, None] * utility, -np.inf)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_ac = np.log(np.where(lives, self.amenity * real_consumption, 1.0))
-        return np.where(lives, self.nu * log_ac, -np.inf)
+        """The log numerator of the location choice where k lives, -inf elsewhere."""
+        return self.preferences.log_choice_weights(real_consumption, self.lives)
 
     def welfare(self, real_consumption: np.ndarray) -> np.ndarray:
         """Expected utility v[k] (section 2, item 14, or its additive variant)."""
-        if self.additive:
-            return additive_welfare(
-                self.nu_additive, self.amenity_additive + real_consumption, self.lives
-            )
-        return welfare_index(self.nu, self.log_pull(real_consumption), self.lives)
+        return self.preferences.welfare(real_consumption, self.lives)
 
     def location_elasticity(self, real_consumption: np.ndarray) -> float:
-        """The largest elasticity of the location choice with respect to log consumption:
-        ν, or ν_add[k] C[k,n] with additive amenities (over the cities where k lives)."""
-        if not self.additive:
-            return self.nu
-        C = np.abs(np.where(self.lives, real_consumption, 0.0))
-        return float((self.nu_additive[:, None] * C).max()) or self.nu
+        """The largest elasticity of the location choice with respect to log consumption."""
+        return self.preferences.location_elasticity(real_consumption, self.lives)
+
+    # The former fields, now parts of ``preferences``.
+    @property
+    def nu(self) -> float:
+        return self.preferences.nu
+
+    @property
+    def additive(self) -> bool:
+        return isinstance(self.preferences, Gumbel)
+
+    @property
+    def nu_additive(self) -> np.ndarray | float:
+        return getattr(self.preferences, "nu_additive", np.nan)
 
 
 @dataclass
@@ -125,20 +122,6 @@ def _price_index(alpha_k: np.ndarray, price: np.ndarray) -> np.ndarray:
     """P[k,n] = prod_j (P[j,n] / α[k,j])^α[k,j] (equation 7, by occupation as in section 7.4)."""
     return np.exp(
         np.einsum("kj,kjn->kn", alpha_k, np.log(price)[None] - np.log(alpha_k)[:, :, None])
-    )
-
-
-def location_shares(log_pull: np.ndarray, lives: np.ndarray) -> np.ndarray:
-    """Shares ``exp(log_pull) / sum exp(log_pull)`` over cities, computed without overflow."""
-    top = np.max(np.where(lives, log_pull, -np.inf), axis=1, keepdims=True)
-    pull = np.where(lives, np.exp(np.where(lives, log_pull - top, 0.0)), 0.0)
-    return pull / pull.sum(axis=1, keepdims=True)
-
-
-def welfare_index(nu: float, log_pull: np.ndarray, lives: np.ndarray) -> np.ndarray:
-    """v[k] = Γ((ν-1)/ν) (sum_n (A C)^ν)^(1/ν) from log pull = ν log(A C), overflow-free."""
-    return math.gamma((nu - 1) / nu) * np.exp(
-        logsumexp(np.where(lives, log_pull, -np.inf), axis=1) / nu
     )
 
 
@@ -346,12 +329,10 @@ def solve_arrays(
     wage_step = WAGE_STEP / (1.0 + eco.theta * gamma_va)
     # The location map's slope is the elasticity of residents with respect to log
     # consumption: ν with Fréchet amenities, ν_add C[k,n] with additive ones (at the start).
-    elasticity = eco.nu
-    if eco.additive:
-        chi0 = _chi(eco, wage0, residents0, rent0)
-        elasticity = eco.location_elasticity(
-            (wage0 + chi0[:, None]) / _price_index(eco.alpha_k, price0)
-        )
+    chi0 = _chi(eco, wage0, residents0, rent0)
+    elasticity = eco.location_elasticity(
+        (wage0 + chi0[:, None]) / _price_index(eco.alpha_k, price0)
+    )
     location_step = min(0.5, LOCATION_STEP / elasticity)
     n_lives = int(lives.sum())
     stateful = isinstance(policy, StatefulPolicy)
@@ -450,7 +431,7 @@ def equilibrium_residuals(
     """
     w, L, lam = wage, employment, productivity
     Y, X, x, P, r, e = gross_output, expenditure, unit_cost, price, rent, consumption
-    theta, nu, eps = eco.theta, eco.nu, eco.eps
+    theta, eps = eco.theta, eco.eps
     T = eco.tradable
     L_kn = L.sum(axis=1)
     L_n = L_kn.sum(axis=0)
@@ -499,20 +480,7 @@ def equilibrium_residuals(
     C = e / price_index
     P_n = _price_index(eco.alpha_k, P)
     price_index = np.broadcast_to(price_index, P_n.shape)
-    lives = L_kn > 0
-    if eco.additive:
-        # Gumbel (section 7.3): L[k,n]/L[k] = exp(ν (A + C)) / sum exp(ν (A + C)),
-        # v[k] = (log sum exp(ν (A + C)) + γ_E) / ν, ν per unit of real consumption.
-        nu_a = eco.nu_additive[:, None]
-        utility = np.where(lives, eco.amenity_additive + np.where(lives, C, 0.0), 0.0)
-        top = np.max(np.where(lives, utility, -np.inf), axis=1, keepdims=True)
-        pull = np.where(lives, np.exp(nu_a * np.where(lives, utility - top, 0.0)), 0.0)
-        shares = pull / pull.sum(axis=1, keepdims=True)
-        v = top[:, 0] + (np.log(pull.sum(axis=1)) + np.euler_gamma) / nu_a[:, 0]
-    else:
-        log_pull = nu * np.log(np.where(lives, eco.amenity * C, 1.0))
-        shares = location_shares(log_pull, lives)
-        v = welfare_index(nu, log_pull, lives)
+    shares, v = eco.preferences.choice_and_welfare(C, L_kn > 0)
     out["location"] = max(
         _relative(L_kn / L_kn.sum(axis=1, keepdims=True), shares),
         _relative(price_index, P_n),
@@ -746,12 +714,9 @@ def _economy(arrays: Mapping[str, np.ndarray], tradable: np.ndarray) -> Economy:
         national=arrays["national_employment"],
         income=float(arrays["nominal_income"]),
         theta=float(arrays["theta"]),
-        nu=float(arrays["nu"]),
         eps=float(arrays["epsilon"]),
         tradable=tradable,
-        additive=bool(arrays.get("additive_amenities", False)),
-        amenity_additive=arrays.get("amenity_additive"),
-        nu_additive=arrays.get("nu_additive", math.nan),
+        preferences=preferences_from_arrays(arrays),
     )
 
 

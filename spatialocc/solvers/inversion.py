@@ -10,7 +10,6 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 from scipy.special import gamma as gamma_function
-from scipy.special import logsumexp
 
 from spatialocc.dims.errors import (
     DimensionError,
@@ -20,6 +19,12 @@ from spatialocc.dims.errors import (
 )
 from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, VARIABLES, annotate, kernel_dims
 from spatialocc.dims.validation import validate
+from spatialocc.solvers.preferences import (  # noqa: F401 (additive_welfare's former home)
+    Gumbel,
+    additive_amenity_arrays,
+    additive_welfare,
+    calibrated_nu_additive,
+)
 from spatialocc.solvers.trade import invert_trade, market_access, trade_kernel
 
 
@@ -344,50 +349,6 @@ def invert_arrays(
 # -- additive (Gumbel) amenities, section 7.3 ------------------------------------------------
 
 
-def calibrated_nu_additive(
-    nu: float, residents: np.ndarray, real_consumption: np.ndarray
-) -> np.ndarray:
-    """ν_add[k] = ν / C̄[k], with C̄[k] the employment-weighted mean real consumption of
-    occupation k over cities: the logit elasticity of L[k,n] with respect to log C[k,n],
-    ν_add[k] C[k,n] (1 - L[k,n]/L[k]), then averages (over k's workers) the Fréchet
-    elasticity ν (1 - L[k,n]/L[k]) for every occupation **[choice]**. Axes: L[k,n], C[k,n]."""
-    lives = residents > 0
-    mean = (np.where(lives, real_consumption, 0.0) * residents).sum(axis=1) / residents.sum(axis=1)
-    if not np.all(mean > 0):
-        raise InconsistentDataError(
-            f"the employment-weighted mean real consumption by occupation is "
-            f"{format_labels(np.round(mean, 6))}, not positive everywhere, so ν_add = ν / C̄ is "
-            f"undefined; pass nu_additive explicitly."
-        )
-    return float(nu) / mean
-
-
-def additive_welfare(nu_add: np.ndarray, utility: np.ndarray, lives: np.ndarray) -> np.ndarray:
-    """v[k] = (log sum_n exp(ν_add[k] U[k,n]) + γ_E) / ν_add[k] with U = A + C: the expected
-    maximum of U + a over cities when the a[n] are Gumbel with scale 1/ν_add[k] and location 0
-    (γ_E is Euler's constant), over the cities where k lives; overflow-free."""
-    nu_add = np.broadcast_to(np.asarray(nu_add, dtype=float), utility.shape[:1])
-    pull = np.where(lives, nu_add[:, None] * np.where(lives, utility, 0.0), -np.inf)
-    return (logsumexp(pull, axis=1) + np.euler_gamma) / nu_add
-
-
-def additive_amenity_arrays(
-    residents: np.ndarray, real_consumption: np.ndarray, nu_add: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Amenities A[k,n] = log(L[k,n]) / ν_add[k] - C[k,n] (MODEL.md section 3, step 7, additive
-    variant), shifted so that their employment-weighted mean over cities is 0 for each
-    occupation, and 0 where nobody lives; and the welfare v[k] they imply. Axes: L[k,n],
-    C[k,n], ν_add[k]."""
-    lives = residents > 0
-    nu_add = np.broadcast_to(np.asarray(nu_add, dtype=float), residents.shape[:1])
-    with np.errstate(divide="ignore"):
-        log_L = np.log(np.where(lives, residents, 1.0))
-    A = np.where(lives, log_L / nu_add[:, None] - real_consumption, 0.0)
-    A = A - (A * residents).sum(axis=1, keepdims=True) / residents.sum(axis=1, keepdims=True)
-    A = np.where(lives, A, 0.0)
-    return A, additive_welfare(nu_add, A + real_consumption, lives)
-
-
 def additive_inversion(
     model: xr.Dataset, *, nu_additive: float | xr.DataArray | None = None
 ) -> xr.Dataset:
@@ -429,7 +390,7 @@ def additive_inversion(
         nu_add = np.asarray(nu_add, dtype=float)
         if not np.all(np.isfinite(nu_add)):
             nu_add = calibrated_nu_additive(float(nu), L, C)
-        A, v = additive_amenity_arrays(L, C, nu_add)
+        A, v = Gumbel(nu_additive=nu_add).invert_amenities(L, C)
         return A, v, nu_add
 
     A, v, nu_add = xr.apply_ufunc(

@@ -14,6 +14,13 @@ from spatialocc.dims.schema import annotate
 from spatialocc.solvers import equilibrium as eq
 from spatialocc.solvers.inversion import AmenityForm
 from spatialocc.solvers.policies import pandemic_payments  # noqa: F401 (its former home)
+from spatialocc.solvers.preferences import (  # noqa: F401 (the implied weights' former home)
+    Frechet,
+    Gumbel,
+    Preferences,
+    implied_pareto_weights,
+    implied_pareto_weights_additive,
+)
 
 Weights = Literal["equal_gains"] | Mapping[str, float]
 
@@ -55,31 +62,13 @@ def wedge_arrays(
     return np.where(residents > 0, per_worker, 0.0)
 
 
-def implied_pareto_weights(consumption: np.ndarray, residents: np.ndarray) -> np.ndarray:
-    """φ[k] ∝ L[k]^2 / sum_n (L[k,n] / e[k,n]), normalized to sum to one: the weights of a
-    planner maximizing sum_k φ[k] log v[k] for which the lump sums are optimal."""
-    L_k = residents.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inverse = np.where(residents > 0, residents / consumption, 0.0).sum(axis=1)
-    phi = L_k**2 / inverse
-    return phi / phi.sum()
-
-
-def implied_pareto_weights_additive(price_index: np.ndarray, residents: np.ndarray) -> np.ndarray:
-    """Additive amenities: φ[k] ∝ sum_n L[k,n] P[k,n] / L[k], normalized to sum to one, the
-    weights of a utilitarian planner maximizing sum_k φ[k] L[k] v[k] (the paper's (9) with U
-    linear) for which the lump sums are optimal. From the first-order condition for R[k] at
-    rule (11), relocation included: φ[k] L[k] sum_n s[k,n]/P[k,n] = μ L[k] P̄[k] sum_n
-    s[k,n]/P[k,n], with P̄[k] the employment-weighted mean price index of k."""
-    price_index = np.broadcast_to(price_index, residents.shape)
-    mean_price = (residents * price_index).sum(axis=1) / residents.sum(axis=1)
-    return mean_price / mean_price.sum()
-
-
 class OptimalRule(eq.StatefulPolicy):
-    """Proposition 1: e = (1 - t_L)(w + Δ) + χ + R[k], t_L = 1/(1+ν), Δ at the allocation;
-    with ``additive`` amenities, rule (11): e = w + Δ - P[n]/ν + χ + R[k] (``nu`` is then
-    ν_add, per unit of real consumption, one number or one per occupation).
+    """The optimal consumption rule under the economy's ``preferences``
+    (:meth:`~spatialocc.solvers.preferences.Frechet.consumption_rule`): Proposition 1,
+    e = (1 - t_L)(w + Δ) + χ + R[k] with t_L = 1/(1+ν), or with additive amenities rule (11),
+    e = w + Δ - P[n]/ν_add[k] + χ + R[k]; Δ at the allocation. The former arguments ``nu``
+    and ``additive`` (``nu`` is then ν_add, one number or one per occupation) still work in
+    place of ``preferences``.
 
     The lump sums are R[k] = r[k] + R0 with R0 closing the budget exactly and r (the
     unknowns) moved toward the planner's goal: equal welfare gains relative to
@@ -94,8 +83,9 @@ class OptimalRule(eq.StatefulPolicy):
     def __init__(
         self,
         *,
-        nu: float,
         reference_welfare: np.ndarray,
+        preferences: Preferences | None = None,
+        nu: float | np.ndarray | None = None,
         goal: str = "equal_gains",
         pareto: np.ndarray | None = None,
         fixed: Mapping[int, float] | None = None,
@@ -103,11 +93,10 @@ class OptimalRule(eq.StatefulPolicy):
         additive: bool = False,
         scale: float = 1.0,
     ) -> None:
-        self.nu = nu
-        # ν_add[k] may differ across occupations: a column for the rule's P[n]/ν_add[k] term
-        self.nu_column = np.reshape(nu, (-1, 1)) if np.ndim(nu) else nu
-        self.labor_tax = 0.0 if additive else 1.0 / (1.0 + nu)
-        self.additive = additive
+        if preferences is None:  # the former signature
+            preferences = Gumbel(nu_additive=nu) if additive else Frechet(nu=nu)
+        self.preferences = preferences
+        self.labor_tax = preferences.labor_tax
         self.reference = np.asarray(reference_welfare, dtype=float)
         self.goal = goal
         self.pareto = None if pareto is None else np.asarray(pareto, float) / np.sum(pareto)
@@ -123,11 +112,9 @@ class OptimalRule(eq.StatefulPolicy):
     def schedule(self, state: eq.PolicyInput) -> tuple[np.ndarray, np.ndarray, float]:
         delta = wedge_arrays(state.wage, state.residents, state.tau_share, state.tau_size)
         chi = state.land_income_per_worker[:, None]
-        s = self.strength
-        if self.additive:
-            base = state.wage + s * (delta - state.price_index / self.nu_column) + chi
-        else:
-            base = (1.0 - s * self.labor_tax) * (state.wage + s * delta) + chi
+        base = self.preferences.consumption_rule(
+            state.wage, delta, chi, state.price_index, self.strength
+        )
         if self.extra is not None:
             base = base + self.extra
         e = base + self.values[:, None]
@@ -140,38 +127,30 @@ class OptimalRule(eq.StatefulPolicy):
         return e
 
     def target(self, eco: eq.Economy, st: eq.State) -> np.ndarray:
+        prefs = self.preferences
         residents = st.residents
         r = self.values
         weights = residents.sum(axis=1) / residents.sum()
-        v = eco.welfare(st.consumption / st.price_index)
-        if self.additive:
-            # dv[k]/dR[k] = sum_n s[k,n] / P[k,n]: dollars of lump sum per unit of welfare
-            per_unit = residents.sum(axis=1) / (residents / st.price_index).sum(axis=1)
-            if self.goal == "equal_gains":
-                gain = v - self.reference
-                new = r + per_unit * ((weights * gain).sum() - gain)
-            elif self.goal == "fixed":
-                new = r.copy()
-                for k, level in self.fixed.items():
-                    new[k] = r[k] + per_unit[k] * (level - v[k])
-                return new
-            else:
+        # The planner compares welfare in ``comparable`` units (log v: proportional gains;
+        # v: absolute gains), ``per_unit`` dollars of lump sum buying one unit of it.
+        per_unit = prefs.lump_sum_per_welfare(st.consumption, st.price_index, residents)
+        comparable = prefs.comparable_welfare(eco.welfare(st.consumption / st.price_index))
+        if self.goal == "equal_gains":
+            gain = comparable - prefs.comparable_welfare(self.reference)
+            new = r + per_unit * ((weights * gain).sum() - gain)
+        elif self.goal == "pareto":
+            if not prefs.accepts_pareto_weights:
                 raise ValueError(
                     "with additive amenities the planner's goal must be 'equal_gains' or 'fixed'"
                 )
-            return new - (weights * new).sum()
-        mean_e = (st.consumption * residents).sum(axis=1) / residents.sum(axis=1)
-        log_v = np.log(v)
-        if self.goal == "equal_gains":
-            log_gain = log_v - np.log(self.reference)
-            new = r + mean_e * ((weights * log_gain).sum() - log_gain)
-        elif self.goal == "pareto":
-            implied = implied_pareto_weights(st.consumption, residents)
-            new = r + mean_e * (np.log(self.pareto) - np.log(implied))
+            implied = prefs.implied_pareto_weights(st.consumption, st.price_index, residents)
+            new = r + per_unit * (
+                prefs.comparable_welfare(self.pareto) - prefs.comparable_welfare(implied)
+            )
         else:
             new = r.copy()
             for k, level in self.fixed.items():
-                new[k] = r[k] + mean_e[k] * (np.log(level) - log_v[k])
+                new[k] = r[k] + per_unit[k] * (prefs.comparable_welfare(level) - comparable[k])
             return new
         # R0 closes the budget, so only differences between the r[k] matter: pin their
         # employment-weighted mean to zero so that the unknowns are identified.
@@ -346,11 +325,10 @@ def solve_optimal(
 
     def make_rule(eco: eq.Economy, reference_welfare: np.ndarray) -> OptimalRule:
         return OptimalRule(
-            nu=eco.nu_additive if eco.additive else eco.nu,
+            preferences=eco.preferences,
             reference_welfare=reference_welfare,
             goal=goal,
             pareto=pareto,
-            additive=eco.additive,
             scale=eco.income / eco.national.sum(),
         )
 
@@ -410,15 +388,23 @@ def welfare_gain(reference: xr.Dataset, solution: xr.Dataset) -> xr.DataArray:
     units of real consumption and defined up to a constant per occupation; C̄_ref is the
     reference's employment-weighted mean real consumption) **[choice]**."""
     v, v_ref = solution["welfare"], reference["welfare"]
-    ratio = v / v_ref
+    ratio = Frechet.welfare_gain(v_ref, v)
     additive = solution.get("additive_amenities", xr.DataArray(False)).astype(bool)
     if "additive_amenities" not in solution or not bool(additive.any()):
         return ratio
-    absolute = 1.0 + (v - v_ref) / mean_real_consumption(reference)
+    absolute = Gumbel.welfare_gain(v_ref, v, mean_real_consumption(reference))
     return xr.where(additive, absolute, ratio).transpose(*ratio.dims)
 
 
 OPTIMUM_CONDITIONS: tuple[str, ...] = ("budget", "equal_gains", "rule")
+
+
+def _labeled_forms(form: Mapping[str, xr.DataArray], nu: xr.DataArray) -> tuple[Frechet, Gumbel]:
+    """Both preference forms on labeled parameters (ν; ``nu_additive`` of
+    :func:`~spatialocc.solvers.equilibrium.amenity_form_inputs`), to combine per batch element
+    with ``xr.where(additive_amenities, gumbel..., frechet...)``: batch elements may differ in
+    their form."""
+    return Frechet(nu=nu), Gumbel(nu_additive=form["nu_additive"], nu=nu)
 
 
 def _max_relative(a: xr.DataArray, b: xr.DataArray, dims: list[str]) -> xr.DataArray:
@@ -518,11 +504,12 @@ def check_optimum(
     residual_equal_gains = spread / np.abs(gain).max("occupation")
     # the consumption rule of Proposition 1 (multiplicative) or (11) (additive)
     delta = wedge(optimum.assign(tau_share=tau_share, tau_size=tau_size))
-    nu = model["nu"]
-    multiplicative = (1 - 1 / (1 + nu)) * (w + delta) + chi + optimum["lump_sum"]
-    nu_additive = form["nu_additive"]
-    linear = w + delta - optimum["price_index"] / nu_additive + chi + optimum["lump_sum"]
-    rule = xr.where(additive, linear, multiplicative)
+    frechet, gumbel = _labeled_forms(form, model["nu"])
+    args = (w, delta, chi, optimum["price_index"])
+    rule = (
+        xr.where(additive, gumbel.consumption_rule(*args), frechet.consumption_rule(*args))
+        + optimum["lump_sum"]
+    )
     lives = residents > 0
     residual_rule = _max_relative(e.where(lives, 0.0), rule.where(lives, 0.0), cells)
     residuals = (residual_budget, residual_equal_gains, residual_rule)
@@ -565,14 +552,12 @@ def _solve_with_rule(
 
         def extras(sol: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             residents = sol["employment"].sum(axis=1)
-            if eco.additive:
-                pareto = implied_pareto_weights_additive(sol["price_index"], residents)
-            else:
-                pareto = implied_pareto_weights(sol["consumption"], residents)
             return {
                 "wedge": wedge_arrays(sol["wage"], residents, eco.tau_share, eco.tau_size),
                 "lump_sum": lump_sum,
-                "pareto_weight": pareto,
+                "pareto_weight": eco.preferences.implied_pareto_weights(
+                    sol["consumption"], sol["price_index"], residents
+                ),
             }
 
         return st, iterations, converged, rule, extras
@@ -588,8 +573,8 @@ def _solve_with_rule(
     )
     transfer = optimum["consumption"] - optimum["wage"] - optimum["land_income_per_worker"]
     optimum["transfer"] = transfer.drop_attrs()  # the schema's attributes, not χ's
-    additive = economy["additive_amenities"]
-    labor_tax = xr.where(additive, 0.0, 1.0 / (1.0 + optimum["nu"]))
+    frechet, gumbel = _labeled_forms(economy, optimum["nu"])
+    labor_tax = xr.where(economy["additive_amenities"], gumbel.labor_tax, frechet.labor_tax)
     optimum["labor_tax"] = (labor_tax * xr.ones_like(optimum["lump_sum"])).transpose(
         *optimum["lump_sum"].dims
     )
