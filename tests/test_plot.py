@@ -521,3 +521,174 @@ def test_draw_all_writes_every_figure(inputs, tmp_path) -> None:
     assert [p.name for p in partial] == ["figure01.png", "figure02.png", "figure05.png"]
     with pytest.warns(UserWarning, match="unknown inputs 'optimal'"):
         plot.draw_all({"optimal": inputs["optimum"]}, tmp_path / "none")
+
+
+# -- map regions and occupation labels come from the data ---------------------------------------
+
+
+def _moved(ds: xr.Dataset, east: float = 110.0, north: float = 10.0) -> xr.Dataset:
+    """The same economy with its cities moved (from the US to about Europe by default)."""
+    return ds.assign_coords(lon=ds["lon"] + east, lat=ds["lat"] + north)
+
+
+def test_us_data_keep_the_us_extent(small_model) -> None:
+    from spatialocc.datasets.geography import LOWER_48
+
+    model = small_model.sel(year=2015)
+    assert plot.map_extent(model) == plot.US_EXTENT == (-125.0, -66.0, 24.0, 50.0)
+    try:
+        us = spatialocc.datasets.load("us")
+    except FileNotFoundError:
+        us = None  # a source tree where the bundled file was not built
+    if us is not None:
+        # 373 of the 382 CBSAs lie in the contiguous US; Alaska, Hawaii, ... are left off
+        assert plot.map_extent(us) == plot.US_EXTENT
+    values, size = _city_values(model)
+    ax = plot.us_map(values, size=size, natural_earth=False).axes[0]
+    assert ax.projection == plot.us_projection() == plot.map_projection(plot.US_EXTENT)
+    # the frame is the contiguous US outline's box with a margin of 3 percent
+    outline = ax.projection.transform_points(ccrs.PlateCarree(), LOWER_48[:, 0], LOWER_48[:, 1])
+    x0, x1, y0, y1 = ax.get_extent(crs=ax.projection)
+    margin = 0.03 * max(np.ptp(outline[:, 0]), np.ptp(outline[:, 1]))
+    assert (x0, x1) == pytest.approx((outline[:, 0].min() - margin, outline[:, 0].max() + margin))
+    assert (y0, y1) == pytest.approx((outline[:, 1].min() - margin, outline[:, 1].max() + margin))
+
+
+def test_a_non_us_economy_gets_its_own_extent(small_model, inputs) -> None:
+    model = _moved(small_model.sel(year=2015))
+    lon, lat = model["lon"].values, model["lat"].values
+    margin = 0.05 * max(np.ptp(lon), np.ptp(lat))
+    expected = (lon.min() - margin, lon.max() + margin, lat.min() - margin, lat.max() + margin)
+    assert plot.map_extent(model) == pytest.approx(expected)
+    assert plot.map_extent(model) == plot.map_extent(model["wage"])  # a DataArray's coordinates
+    values, size = _city_values(model)
+    fig = plot.us_map(values, size=size)
+    ax = fig.axes[0]
+    params = ax.projection.proj4_params
+    assert params["proj"] == "laea"
+    assert params["lon_0"] == pytest.approx((expected[0] + expected[1]) / 2)
+    assert params["lat_0"] == pytest.approx((expected[2] + expected[3]) / 2)
+    assert_markers_on_the_map(fig, lon, lat)  # every city drawn, inside the frame
+    if NATURAL_EARTH.is_dir():
+        assert "coastline" in border_layers(ax)  # Europe's coasts, cut around the extent
+        coasts = plot.border_geometries(NATURAL_EARTH, extent=plot.map_extent(model))
+        west, south, east, north = np.array([g.bounds for g in coasts["coastline"]]).T
+        assert west.min() >= expected[0] - 15 and east.max() <= expected[1] + 15
+        assert south.min() >= expected[2] - 15 and north.max() <= expected[3] + 15
+    # the paper's maps follow the cities too: every input moved, every map drawn there
+    moved = {k: _moved(v) if isinstance(v, xr.Dataset) else v for k, v in inputs.items()}
+    for name in sorted(MAPS):
+        fig = plot.FIGURES[name].draw(moved, natural_earth=False)
+        assert fig.axes[0].projection.proj4_params["proj"] == "laea", name
+        assert_markers_on_the_map(fig, lon, lat)
+
+
+def test_the_map_extent_attribute_and_argument_win(small_data, inputs, tmp_path) -> None:
+    germany = [5.5, 15.5, 47.0, 55.5]
+    data = _moved(small_data, east=105.0, north=15.0).assign_attrs(map_extent=germany)
+    assert plot.map_extent(data) == tuple(germany)
+    # the attribute survives a NetCDF file and the inversion, so spatialocc run follows it
+    path = spatialocc.to_netcdf(data, tmp_path / "data.nc")
+    model = spatialocc.invert(spatialocc.open_dataset(path)).sel(year=2015)
+    assert plot.map_extent(model) == tuple(germany)
+    model = spatialocc.with_externalities(model, **CUE)
+    fig = plot.figure5(model, natural_earth=False)
+    ax = fig.axes[0]
+    lon, lat = model["lon"].values, model["lat"].values
+    inside = (lon >= 5.5) & (lon <= 15.5) & (lat >= 47.0) & (lat <= 55.5)
+    assert 0 < inside.sum() < lon.size  # the attribute cuts the map, not the cities
+    assert len(city_markers(ax).get_offsets()) == inside.sum()
+    box = ax.projection.transform_points(
+        ccrs.PlateCarree(), np.array([5.5, 15.5, 10.5, 10.5]), np.array([51.25, 51.25, 47, 55.5])
+    )
+    x0, x1, y0, y1 = ax.get_extent(crs=ax.projection)
+    assert x0 <= box[0, 0] < box[1, 0] <= x1 and y0 <= box[2, 1] < box[3, 1] <= y1
+    # an explicit extent wins over the attribute; the US one gives the paper's projection
+    fig = plot.figure6(
+        inputs["model"].assign_attrs(map_extent=germany),
+        inputs["optimum"],
+        natural_earth=False,
+        extent=plot.US_EXTENT,
+    )
+    assert fig.axes[0].projection == plot.us_projection()
+    bad = model.assign_attrs(map_extent=[15.5, 5.5, 47.0, 55.5])
+    with pytest.raises(ValueError, match=r"'map_extent' must be four numbers \[lon_min, lon_max"):
+        plot.figure5(bad, natural_earth=False)
+    values, size = _city_values(model)
+    with pytest.raises(ValueError, match="extent must be four numbers"):
+        plot.us_map(values, size=size, natural_earth=False, extent=(0, 1, 2))
+
+
+def _relabelled(ds: xr.Dataset, labels: list[str]) -> xr.Dataset:
+    return ds.assign_coords(occupation=labels)
+
+
+def test_occupation_labels_come_from_the_data(inputs) -> None:
+    model, optimum = inputs["model"], inputs["optimum"]
+    # the paper's labels: today's texts
+    assert plot.compared_occupations(model) == plot.OCCUPATIONS == ("CNR", "nonCNR")
+    titles = {
+        "figure05": r"Figure 5: $\Delta^{CNR}_n - \Delta^{nonCNR}_n$ (equilibrium values)",
+        "figure06": r"Figure 6: $L^{CNR}_n$ (percentage change from data equilibrium)",
+        "figure07": r"Figure 7: $L^{nonCNR}_n$ (percentage change from data equilibrium)",
+        "figure10": "Figure 10: Optimal transfers to CNR workers (per CNR worker)",
+        "figure11": "Figure 11: Optimal transfers to non-CNR workers (per non-CNR worker)",
+        "figure16": r"Figure 16: Change in $L^{CNR}_n$ from no trade costs equilibrium to "
+        "optimal allocation",
+    }
+    for name, title in titles.items():
+        assert plot.FIGURES[name].draw(inputs, natural_earth=False).axes[0].get_title() == title
+    # other labels: the same figures, named after them
+    cognitive = {
+        k: _relabelled(v, ["cognitive", "routine"]) if isinstance(v, xr.Dataset) else v
+        for k, v in inputs.items()
+    }
+    assert plot.compared_occupations(cognitive["model"]) == ("cognitive", "routine")
+    ax = plot.figure1(cognitive["model"]).axes[0]
+    assert ax.get_xlabel() == "cognitive share of city employment"
+    assert ax.get_ylabel().startswith("log cognitive wage premium")
+    assert line_slope(fit_line(ax)) == pytest.approx(
+        line_slope(fit_line(plot.figure1(model).axes[0]))
+    )
+    assert plot.figure2(cognitive["model"]).axes[0].get_ylabel() == "cognitive wage-bill share"
+    fig = plot.figure6(cognitive["model"], cognitive["optimum"], natural_earth=False)
+    assert fig.axes[0].get_title().startswith(r"Figure 6: $L^{cognitive}_n$")
+    assert fig.axes[1].get_ylabel() == "change in cognitive employment (percent)"
+    fig = plot.figure7(cognitive["model"], cognitive["optimum"], natural_earth=False)
+    assert fig.axes[1].get_ylabel() == "change in routine employment (percent)"
+    same = plot.figure7(model, optimum, natural_earth=False)
+    assert (
+        city_markers(fig.axes[0]).get_array().tolist()
+        == city_markers(same.axes[0]).get_array().tolist()
+    )
+    fig = plot.figure11(cognitive["optimum"], natural_earth=False)
+    assert fig.axes[0].get_title() == (
+        "Figure 11: Optimal transfers to routine workers (per routine worker)"
+    )
+    assert fig.axes[1].get_ylabel().startswith("dollars per routine worker")
+    assert plot.figure5(cognitive["model"], natural_earth=False).axes[0].get_title() == (
+        r"Figure 5: $\Delta^{cognitive}_n - \Delta^{routine}_n$ (equilibrium values)"
+    )
+    assert plot.figure9(cognitive["model"], cognitive["optimum"]).axes[0].get_xlabel() == (
+        "cognitive share of city employment (equilibrium)"
+    )
+    fig = plot.figure13(
+        cognitive["model"], cognitive["optimum"], cognitive["optimum_homogeneous_linkages"]
+    )
+    assert [ax.get_ylabel() for ax in fig.axes[:2]] == [
+        "change in cognitive\nemployment (percent)",
+        "change in routine\nemployment (percent)",
+    ]
+    # labels mathtext cannot take are written out, and every figure still draws
+    snake = {
+        k: _relabelled(v, ["occupation_1", "occupation 2"]) if isinstance(v, xr.Dataset) else v
+        for k, v in inputs.items()
+    }
+    fig = plot.figure5(snake["model"], natural_earth=False)
+    assert fig.axes[0].get_title() == (
+        "Figure 5: Δ[occupation_1,n] - Δ[occupation 2,n] (equilibrium values)"
+    )
+    for spec in plot.FIGURES.values():
+        spec.draw(snake, natural_earth=False).canvas.draw()
+    with pytest.raises(MissingVariableError, match="compares two occupations"):
+        plot.figure1(model.isel(occupation=[0]))
