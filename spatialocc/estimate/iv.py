@@ -48,6 +48,7 @@ True
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -57,6 +58,8 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse
 import scipy.special
+
+from spatialocc.estimate.errors import EstimationWarning
 
 # -- clusters ----------------------------------------------------------------------------------
 
@@ -157,9 +160,33 @@ DROPPED_INTERSECTIONS = (
 )
 
 
+def correlation_form(S: np.ndarray) -> np.ndarray | None:
+    """``D^{-1/2} S D^{-1/2}`` with ``D = diag(S)`` (S symmetrized), or None when a diagonal
+    entry is not positive (or S is not finite): S with its variables in units where each
+    has variance one."""
+    S = (S + S.T) / 2
+    d = np.diag(S)
+    if not (np.all(np.isfinite(S)) and np.all(d > 0)):
+        return None
+    s = 1.0 / np.sqrt(d)
+    return S * s[:, None] * s[None, :]
+
+
 def is_positive_definite(S: np.ndarray, rtol: float = 1e-12) -> bool:
-    values = np.linalg.eigvalsh((S + S.T) / 2)
-    return bool(values.max() > 0 and values.min() > rtol * values.max())
+    """Whether the symmetric matrix ``S`` is numerically positive definite, decided on its
+    correlation form (:func:`correlation_form`): every diagonal entry positive and the
+    smallest eigenvalue of the correlation form above ``rtol`` times its largest.
+
+    Rescaling variable i (an instrument in persons instead of thousands) multiplies row and
+    column i of a moment covariance by the same factor; the correlation form removes it, so
+    the answer, and every fallback that depends on it, does not depend on units. (On the
+    unscaled matrix, one instrument x1e6 made a well-conditioned covariance look singular.)
+    """
+    C = correlation_form(S)
+    if C is None:
+        return False
+    values = np.linalg.eigvalsh(C)
+    return bool(values.min() > rtol * values.max())
 
 
 def robust_score_covariance(
@@ -347,10 +374,11 @@ def _gmm_cov(
 
 def _inverse_weight(S: np.ndarray, what: str) -> np.ndarray:
     if not is_positive_definite(S):
-        values = np.linalg.eigvalsh(S)
+        C = correlation_form(S)
+        values = np.linalg.eigvalsh(C if C is not None else (S + S.T) / 2)
         raise np.linalg.LinAlgError(
-            f"the covariance of the moment conditions ({what}) is singular (eigenvalues "
-            f"{values.min():.3g} .. {values.max():.3g})"
+            f"the covariance of the moment conditions ({what}) is singular (eigenvalues of its "
+            f"correlation form {values.min():.3g} .. {values.max():.3g})"
         )
     return np.linalg.inv(S)
 
@@ -372,7 +400,17 @@ def hansen_j(
     if df <= 0:
         return np.nan, 0
     S = robust_score_covariance(Z * resid[:, None], clusters, notes, center=center)
-    W = _inverse_weight(S, "Hansen J")
+    try:
+        W = _inverse_weight(S, "Hansen J")
+    except np.linalg.LinAlgError as err:
+        # 2SLS and LIML do not need this matrix: keep their estimates, J is not defined
+        warnings.warn(
+            f"Hansen J is not defined: {err}; typically fewer clusters than instruments. The "
+            f"estimates and standard errors do not use this matrix; J is NaN.",
+            EstimationWarning,
+            stacklevel=2,
+        )
+        return np.nan, df
     params = _gmm_params(y, X, Z, W)
     g = Z.T @ (y - X @ params) / n
     return float(n * g @ W @ g), df
