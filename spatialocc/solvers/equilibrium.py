@@ -1,11 +1,18 @@
-"""The general equilibrium of MODEL.md section 2: numpy kernels and xarray wrappers."""
+"""The general equilibrium of MODEL.md section 2: the fixed point and its xarray layer.
+
+The equations are in :mod:`spatialocc.solvers.model`, the location preferences in
+:mod:`spatialocc.solvers.preferences` and the residual of each condition in
+:mod:`spatialocc.solvers.residuals`; this module iterates the equations to their fixed point
+(:func:`solve_arrays`) and maps that over labeled Datasets (:func:`solve_equilibrium`,
+:func:`run_solver`, :func:`check_equilibrium`, :func:`with_externalities`).
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -17,204 +24,31 @@ from spatialocc.dims.schema import CORE_DIMS, annotate, kernel_dims
 from spatialocc.dims.validation import validate
 from spatialocc.solvers.anderson import anderson
 from spatialocc.solvers.inversion import ConvergenceWarning
+from spatialocc.solvers.model import (
+    Economy,
+    State,
+    consumer_price_index,
+    evaluate,
+    externalities,
+    labor_compensation,
+    labor_cost,
+    land_income,
+    log_unit_cost,
+    portfolio_return,
+    prices,
+)
 from spatialocc.solvers.policies import POLICIES, PolicyInput, PolicyRule, decentralized
-from spatialocc.solvers.preferences import (  # noqa: F401 (additive_welfare's former home)
-    Gumbel,
-    Preferences,
+from spatialocc.solvers.preferences import (  # noqa: F401 (the others' former home)
     additive_welfare,
     location_shares,
     preferences_from_arrays,
     welfare_index,
 )
-from spatialocc.solvers.trade import trade_kernel
-
-# -- the model's equations on plain arrays -----------------------------------------------------
-
-
-@dataclass
-class Economy:
-    """Fundamentals and parameters of one economy in kernel axis order.
-
-    lam_hat[k,j,n], tau_share[k], tau_size[k], amenity[k,n], land[n], distance[n,n'],
-    trade_cost[j], alpha[j], gamma[j,n], gamma_io[j',j,n], beta[j,n], national[k] (national
-    employment by occupation), income (total nominal income of the numeraire), tradable[j],
-    and the location ``preferences`` (:class:`~spatialocc.solvers.preferences.Frechet` or
-    :class:`~spatialocc.solvers.preferences.Gumbel`). ``amenity`` (the multiplicative A[k,n])
-    marks where each occupation lives (``lives``) under either form.
-    """
-
-    lam_hat: np.ndarray
-    tau_share: np.ndarray
-    tau_size: np.ndarray
-    amenity: np.ndarray
-    land: np.ndarray
-    distance: np.ndarray
-    trade_cost: np.ndarray
-    alpha: np.ndarray
-    gamma: np.ndarray
-    gamma_io: np.ndarray
-    beta: np.ndarray
-    national: np.ndarray
-    income: float
-    theta: float
-    eps: float
-    tradable: np.ndarray
-    preferences: Preferences
-    K_trade: np.ndarray = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.tradable = np.asarray(self.tradable, dtype=bool)
-        # consumption shares by occupation, A[k,j] (identical rows when they are national)
-        self.alpha = np.asarray(self.alpha, dtype=float)
-        self.by_occupation = self.alpha.ndim == 2
-        K = self.lam_hat.shape[0]
-        self.alpha_k = self.alpha if self.by_occupation else np.tile(self.alpha, (K, 1))
-        self.K_trade = trade_kernel(self.distance, self.theta, self.trade_cost[self.tradable])
-        self.lives = self.amenity > 0
-
-    def log_pull(self, real_consumption: np.ndarray) -> np.ndarray:
-        """The log numerator of the location choice where k lives, -inf elsewhere."""
-        return self.preferences.log_choice_weights(real_consumption, self.lives)
-
-    def welfare(self, real_consumption: np.ndarray) -> np.ndarray:
-        """Expected utility v[k] (section 2, item 14, or its additive variant)."""
-        return self.preferences.welfare(real_consumption, self.lives)
-
-    def location_elasticity(self, real_consumption: np.ndarray) -> float:
-        """The largest elasticity of the location choice with respect to log consumption."""
-        return self.preferences.location_elasticity(real_consumption, self.lives)
-
-    # The former fields, now parts of ``preferences``.
-    @property
-    def nu(self) -> float:
-        return self.preferences.nu
-
-    @property
-    def additive(self) -> bool:
-        return isinstance(self.preferences, Gumbel)
-
-    @property
-    def nu_additive(self) -> np.ndarray | float:
-        return getattr(self.preferences, "nu_additive", np.nan)
-
-
-@dataclass
-class State:
-    """An allocation and the prices and quantities it implies (kernel axis order)."""
-
-    wage: np.ndarray  # w[k,n]
-    residents: np.ndarray  # L[k,n]
-    productivity: np.ndarray  # lam[k,j,n]
-    labor_share: np.ndarray  # s[k,j,n]
-    unit_cost: np.ndarray  # x[j,n]
-    price: np.ndarray  # P[j,n]
-    market_access: np.ndarray  # Phi[j,n] for tradables
-    phi: np.ndarray  # x**-theta for tradables
-    rent: np.ndarray  # r[n]
-    land_income_per_worker: np.ndarray  # chi[k]
-    consumption: np.ndarray  # e[k,n]
-    price_index: np.ndarray  # P[k,n] (identical rows unless shares are by occupation)
-    expenditure: np.ndarray  # X[j,n]
-    gross_output: np.ndarray  # Y[j,n]
-
-
-def _price_index(alpha_k: np.ndarray, price: np.ndarray) -> np.ndarray:
-    """P[k,n] = prod_j (P[j,n] / α[k,j])^α[k,j] (equation 7, by occupation as in section 7.4)."""
-    return np.exp(
-        np.einsum("kj,kjn->kn", alpha_k, np.log(price)[None] - np.log(alpha_k)[:, :, None])
-    )
-
-
-def externalities(eco: Economy, residents: np.ndarray) -> np.ndarray:
-    """λ[k,j,n] = λ̂[k,j,n] (L[k,n]/L[n])^τR[k] L[n]^τL[k] (equation 6)."""
-    total = residents.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(residents > 0, residents / total, 1.0)
-        factor = share ** eco.tau_share[:, None] * total[None, :] ** eco.tau_size[:, None]
-    return np.where(eco.lam_hat > 0, eco.lam_hat * factor[:, None, :], 0.0)
-
-
-def labor_cost(eco: Economy, wage: np.ndarray, lam: np.ndarray):
-    """CES labor cost index W[j,n] (as log, -inf... handled by `producing`) and shares s."""
-    with np.errstate(divide="ignore"):
-        ratio = np.where(
-            lam > 0, (wage[:, None, :] / np.where(lam > 0, lam, 1.0)) ** (1 - eco.eps), 0.0
-        )
-    total = ratio.sum(axis=0)
-    producing = total > 0
-    safe = np.where(producing, total, 1.0)
-    log_W = np.log(safe) / (1 - eco.eps)
-    share = ratio / safe
-    return log_W, share, producing
-
-
-def prices(eco: Economy, log_x: np.ndarray, producing: np.ndarray):
-    """Final-good prices from unit costs: CES over origins for tradables, P = x otherwise."""
-    T = eco.tradable
-    P = np.exp(np.where(producing, log_x, 0.0))
-    prod_T = producing[T]
-    # phi = x**-theta up to one scale per industry (cancels in trade shares), to avoid overflow
-    log_phi = np.where(prod_T, -eco.theta * np.where(prod_T, log_x[T], 0.0), -np.inf)
-    shift = np.max(log_phi, axis=1, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0.0)
-    phi = np.where(prod_T, np.exp(np.where(prod_T, log_phi - shift, 0.0)), 0.0)
-    Phi = np.matmul(eco.K_trade, phi[:, :, None])[:, :, 0]
-    P[T] = np.exp(-(np.log(Phi) + shift) / eco.theta)
-    return P, phi, Phi
-
-
-def evaluate(
-    eco: Economy,
-    wage: np.ndarray,
-    residents: np.ndarray,
-    rent: np.ndarray,
-    price: np.ndarray,
-    output: np.ndarray,
-    policy: PolicyRule,
-) -> State:
-    """Every equation of section 2 given (w, L[k,n], r, P, Y): the 'right-hand sides'."""
-    lam = externalities(eco, residents)
-    log_W, share, producing = labor_cost(eco, wage, lam)
-    beta, gamma = eco.beta, eco.gamma
-    log_r = np.log(np.where(rent > 0, rent, 1.0))  # only used where beta > 0
-    log_x = (
-        gamma * np.where(beta > 0, beta * log_r[None, :], 0.0)
-        + gamma * (1 - beta) * log_W
-        + np.einsum("ijn,in->jn", eco.gamma_io, np.log(price))
-    )
-    P_new, phi, Phi = prices(eco, log_x, producing)
-    x = np.where(producing, np.exp(np.where(producing, log_x, 0.0)), np.inf)
-    # Incomes.
-    Pi = float((rent * eco.land).sum())
-    wage_bill = (wage * residents).sum(axis=1)
-    b = wage_bill / wage_bill.sum()
-    chi = b * Pi / eco.national
-    price_index = _price_index(eco.alpha_k, P_new)
-    e = _closed_rule(policy, eco, wage, residents, chi, price_index, lam)
-    # Spending given current output, then sales.
-    X = np.einsum("kj,kn->jn", eco.alpha_k, e * residents) + np.einsum(
-        "ijn,jn->in", eco.gamma_io, output
-    )
-    Y = X.copy()
-    T = eco.tradable
-    Y[T] = phi * np.matmul((X[T] / Phi)[:, None, :], eco.K_trade)[:, 0, :]
-    return State(
-        wage=wage,
-        residents=residents,
-        productivity=lam,
-        labor_share=share,
-        unit_cost=x,
-        price=P_new,
-        market_access=Phi,
-        phi=phi,
-        rent=rent,
-        land_income_per_worker=chi,
-        consumption=e,
-        price_index=price_index,
-        expenditure=X,
-        gross_output=Y,
-    )
-
+from spatialocc.solvers.residuals import (  # noqa: F401 (equilibrium_residuals' former home)
+    CONDITIONS,
+    equilibrium_residuals,
+    residuals_at,
+)
 
 # -- the fixed point ---------------------------------------------------------------------------
 
@@ -273,8 +107,8 @@ def _updated(eco: Economy, st: State):
     the numeraire."""
     Y = st.gross_output
     lives = eco.lives
-    rent = (eco.beta * eco.gamma * Y).sum(axis=0) / eco.land
-    labor_income = np.einsum("kjn,jn->kn", st.labor_share, (1 - eco.beta) * eco.gamma * Y)
+    rent = land_income(eco, Y) / eco.land
+    labor_income = np.einsum("kjn,jn->kn", st.labor_share, labor_compensation(eco, Y))
     scale = eco.income / (labor_income.sum() + (rent * eco.land).sum())
     log_w = np.log(labor_income[lives] * scale) - np.log(st.residents[lives])
     log_pull = eco.log_pull(st.consumption / st.price_index)
@@ -329,9 +163,9 @@ def solve_arrays(
     wage_step = WAGE_STEP / (1.0 + eco.theta * gamma_va)
     # The location map's slope is the elasticity of residents with respect to log
     # consumption: ν with Fréchet amenities, ν_add C[k,n] with additive ones (at the start).
-    chi0 = _chi(eco, wage0, residents0, rent0)
+    chi0 = portfolio_return(eco, wage0, residents0, rent0)
     elasticity = eco.location_elasticity(
-        (wage0 + chi0[:, None]) / _price_index(eco.alpha_k, price0)
+        (wage0 + chi0[:, None]) / consumer_price_index(eco.alpha_k, price0)
     )
     location_step = min(0.5, LOCATION_STEP / elasticity)
     n_lives = int(lives.sum())
@@ -377,119 +211,6 @@ def solve_arrays(
     return st, result.iterations, result.converged
 
 
-# -- residuals of every condition ----------------------------------------------------------------
-
-CONDITIONS: tuple[str, ...] = (
-    "externalities",
-    "unit_cost",
-    "price",
-    "land_income",
-    "consumption",
-    "spending",
-    "goods_market",
-    "labor_demand",
-    "labor_market",
-    "location",
-    "welfare",
-    "numeraire",
-)
-
-
-def _relative(a: np.ndarray, b: np.ndarray) -> float:
-    """Largest elementwise |a - b| / max(|a|, |b|); equal entries (zeros, infinities) count 0."""
-    a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
-    same = a == b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rel = np.abs(a - b) / np.maximum(np.abs(a), np.abs(b))
-    rel = np.where(same, 0.0, rel)
-    if rel.size == 0:
-        return 0.0
-    return float(np.max(np.where(np.isnan(rel), np.inf, rel)))
-
-
-def equilibrium_residuals(
-    eco: Economy,
-    *,
-    wage: np.ndarray,
-    employment: np.ndarray,
-    productivity: np.ndarray,
-    unit_cost: np.ndarray,
-    price: np.ndarray,
-    gross_output: np.ndarray,
-    expenditure: np.ndarray,
-    rent: np.ndarray,
-    consumption: np.ndarray,
-    price_index: np.ndarray,
-    welfare: np.ndarray,
-    consumption_rule: np.ndarray | None = None,
-) -> dict[str, float]:
-    """Max relative residual of each condition of MODEL.md section 2, from the equations.
-
-    Written from the equations directly (not from the solver's update map), so it also checks
-    allocations that come from elsewhere (an inversion, another solver, a file).
-    ``consumption_rule`` is e[k,n] under the policy in force (default: decentralized).
-    """
-    w, L, lam = wage, employment, productivity
-    Y, X, x, P, r, e = gross_output, expenditure, unit_cost, price, rent, consumption
-    theta, eps = eco.theta, eco.eps
-    T = eco.tradable
-    L_kn = L.sum(axis=1)
-    L_n = L_kn.sum(axis=0)
-    out: dict[str, float] = {}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(
-            L_kn > 0,
-            (L_kn / L_n) ** eco.tau_share[:, None] * L_n ** eco.tau_size[:, None],
-            0.0,
-        )
-    out["externalities"] = _relative(lam, eco.lam_hat * factor[:, None, :])
-    employed = L > 0
-    producing = Y > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(employed, (w[:, None, :] / np.where(employed, lam, 1.0)) ** (1 - eps), 0)
-        W = ratio.sum(axis=0) ** (1 / (1 - eps))
-        r_term = np.where(eco.beta > 0, r[None, :] ** eco.beta, 1.0)
-        x_rhs = (r_term * W ** (1 - eco.beta)) ** eco.gamma * np.prod(
-            P[:, None, :] ** eco.gamma_io, axis=0
-        )
-        s = ratio / ratio.sum(axis=0)
-    out["unit_cost"] = _relative(np.where(producing, x, 0), np.where(producing, x_rhs, 0))
-    kappa_theta = eco.K_trade  # kappa**-theta, [j, n, n']
-    finite = np.isfinite(x[T])
-    log_phi = np.where(finite, -theta * np.log(np.where(finite, x[T], 1.0)), -np.inf)
-    shift = np.max(log_phi, axis=1, keepdims=True)
-    phi = np.where(finite, np.exp(np.where(finite, log_phi - shift, 0.0)), 0.0)
-    Phi = np.matmul(kappa_theta, phi[:, :, None])[:, :, 0]
-    P_rhs = x.copy()
-    P_rhs[T] = np.exp(-(np.log(Phi) + shift) / theta)
-    out["price"] = _relative(P, P_rhs)
-    land_income = (eco.beta * eco.gamma * Y).sum(axis=0)
-    out["land_income"] = _relative(r * eco.land, land_income)
-    wage_bill = (w * L_kn).sum(axis=1)
-    chi = wage_bill / wage_bill.sum() * land_income.sum() / L_kn.sum(axis=1)
-    rule = w + chi[:, None] if consumption_rule is None else consumption_rule
-    out["consumption"] = _relative(np.where(L_kn > 0, e, 0), np.where(L_kn > 0, rule, 0))
-    X_rhs = np.einsum("kj,kn->jn", eco.alpha_k, e * L_kn) + np.einsum("ijn,jn->in", eco.gamma_io, Y)
-    out["spending"] = _relative(X, X_rhs)
-    Y_rhs = X.copy()
-    Y_rhs[T] = phi * np.matmul((X[T] / Phi)[:, None, :], kappa_theta)[:, 0, :]
-    out["goods_market"] = _relative(Y, Y_rhs)
-    demand = np.where(employed, s, 0) * ((1 - eco.beta) * eco.gamma * Y)[None]
-    out["labor_demand"] = _relative(w[:, None, :] * L, demand)
-    out["labor_market"] = _relative(L_kn.sum(axis=1), eco.national)
-    C = e / price_index
-    P_n = _price_index(eco.alpha_k, P)
-    price_index = np.broadcast_to(price_index, P_n.shape)
-    shares, v = eco.preferences.choice_and_welfare(C, L_kn > 0)
-    out["location"] = max(
-        _relative(L_kn / L_kn.sum(axis=1, keepdims=True), shares),
-        _relative(price_index, P_n),
-    )
-    out["welfare"] = _relative(welfare, v)
-    out["numeraire"] = _relative(wage_bill.sum() + land_income.sum(), eco.income)
-    return out
-
-
 # -- starting values -----------------------------------------------------------------------------
 
 
@@ -511,15 +232,11 @@ def initial_guess(
     bill = (wage[:, None, :] * employment).sum(axis=0)
     Y = np.where(producing, bill / ((1 - eco.beta) * eco.gamma), 0.0)
     Y = np.where(producing & (Y <= 0), 1e-9 * max(Y.max(), 1.0), Y)
-    rent = (eco.beta * eco.gamma * Y).sum(axis=0) / eco.land
+    rent = land_income(eco, Y) / eco.land
     log_P = np.zeros_like(Y)
     log_r = np.log(np.where(rent > 0, rent, 1.0))  # only used where beta > 0
     for _ in range(60):
-        log_x = (
-            eco.gamma * np.where(eco.beta > 0, eco.beta * log_r[None, :], 0.0)
-            + eco.gamma * (1 - eco.beta) * log_W
-            + np.einsum("ijn,in->jn", eco.gamma_io, log_P)
-        )
+        log_x = log_unit_cost(eco, log_r, log_W, log_P)
         P, _, _ = prices(eco, log_x, producing)
         log_P = np.log(P)
     return rent, np.exp(log_P), Y
@@ -726,7 +443,7 @@ def _solution_arrays(eco: Economy, st: State, policy: PolicyRule) -> dict[str, n
         employment = np.where(
             w[:, None, :] > 0,
             st.labor_share
-            * ((1 - eco.beta) * eco.gamma * st.gross_output)[None]
+            * labor_compensation(eco, st.gross_output)[None]
             / np.where(w > 0, w, 1.0)[:, None, :],
             0.0,
         )
@@ -1022,57 +739,6 @@ def check_equilibrium(
         output_dtypes=[float] * len(CONDITIONS),
     )
     return xr.Dataset({f"residual_{c}": r for c, r in zip(CONDITIONS, results, strict=True)})
-
-
-def residuals_at(
-    eco: Economy, arrays: Mapping[str, np.ndarray], rule: PolicyRule
-) -> dict[str, float]:
-    """:func:`equilibrium_residuals` of an allocation given as arrays named like the Dataset
-    variables, with the consumption rule ``rule`` (budget closed by the flat tax) re-evaluated
-    at that allocation."""
-    residents = arrays["employment"].sum(axis=1)
-    chi = _chi(eco, arrays["wage"], residents, arrays["rent_rate"])
-    rule_e = _closed_rule(
-        rule, eco, arrays["wage"], residents, chi, arrays["price_index"], arrays["productivity"]
-    )
-    return equilibrium_residuals(
-        eco,
-        wage=arrays["wage"],
-        employment=arrays["employment"],
-        productivity=arrays["productivity"],
-        unit_cost=arrays["unit_cost"],
-        price=arrays["price"],
-        gross_output=arrays["gross_output"],
-        expenditure=arrays["expenditure"],
-        rent=arrays["rent_rate"],
-        consumption=arrays["consumption"],
-        price_index=arrays["price_index"],
-        welfare=arrays["welfare"],
-        consumption_rule=rule_e,
-    )
-
-
-def _chi(eco: Economy, wage: np.ndarray, residents: np.ndarray, rent: np.ndarray) -> np.ndarray:
-    wage_bill = (wage * residents).sum(axis=1)
-    return wage_bill / wage_bill.sum() * float((rent * eco.land).sum()) / eco.national
-
-
-def _closed_rule(
-    rule: PolicyRule,
-    eco: Economy,
-    wage: np.ndarray,
-    residents: np.ndarray,
-    chi: np.ndarray,
-    price_index: np.ndarray,
-    productivity: np.ndarray,
-) -> np.ndarray:
-    """The policy's consumption with the budget closed by a flat tax on income."""
-    e_rule = rule(
-        PolicyInput(wage, residents, chi, price_index, productivity, eco.tau_share, eco.tau_size)
-    )
-    base = (wage + chi[:, None]) * residents
-    flat = ((e_rule - wage - chi[:, None]) * residents).sum() / base.sum()
-    return e_rule - flat * (wage + chi[:, None])
 
 
 def with_externalities(

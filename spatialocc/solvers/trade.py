@@ -28,9 +28,12 @@ def market_access(K: np.ndarray, phi: np.ndarray) -> np.ndarray:
     return np.matmul(K, phi[:, :, None])[:, :, 0]
 
 
-def sales(K: np.ndarray, phi: np.ndarray, expenditure: np.ndarray) -> np.ndarray:
-    """Sales of each origin, ``sum_n pi[j,n,n'] X[j,n]`` (goods-market demand for n')."""
-    Phi = market_access(K, phi)
+def sales(
+    K: np.ndarray, phi: np.ndarray, expenditure: np.ndarray, access: np.ndarray | None = None
+) -> np.ndarray:
+    """Sales of each origin, ``sum_n pi[j,n,n'] X[j,n]`` (goods-market demand for n');
+    ``access`` is ``market_access(K, phi)`` when the caller has it already."""
+    Phi = market_access(K, phi) if access is None else access
     return phi * np.matmul((expenditure / Phi)[:, None, :], K)[:, 0, :]
 
 
