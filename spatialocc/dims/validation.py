@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 import numpy as np
@@ -298,6 +298,26 @@ _RANGE_HINTS = {
     "division": "Census divisions are numbered 1 (New England) to 9 (Pacific); see "
     "spatialocc.datasets.geography.census_division.",
 }
+
+
+# -- chunks ------------------------------------------------------------------------------------
+
+
+def check_core_chunks(variables: Mapping[str, xr.DataArray], *, needed_by: str) -> None:
+    """Refuse dask-chunked core dimensions: a kernel sees each batch element whole.
+
+    Raises :class:`DimensionError` naming the variable and printing the ``.chunk({...: -1})``
+    call that fixes it; ``needed_by`` names the computation in the message.
+    """
+    for name, da in variables.items():
+        split = [d for d, c in (da.chunksizes or {}).items() if d in CORE_DIMS and len(c) > 1]
+        if split:
+            spec = ", ".join(f"{d!r}: -1" for d in split)
+            raise DimensionError(
+                f"variable {name!r} is chunked along the core dimensions {split}; {needed_by} "
+                f"needs each core dimension in one chunk. Rechunk with ds.chunk({{{spec}}}) "
+                f"and chunk only batch dimensions such as 'year'."
+            )
 
 
 # -- values ------------------------------------------------------------------------------------

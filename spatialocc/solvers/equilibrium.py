@@ -20,11 +20,12 @@ import xarray as xr
 from scipy.special import logsumexp
 
 from spatialocc.dims.errors import DimensionError, MissingVariableError
-from spatialocc.dims.schema import CORE_DIMS, annotate, kernel_dims
-from spatialocc.dims.validation import validate
+from spatialocc.dims.schema import annotate, kernel_dims
+from spatialocc.dims.validation import check_core_chunks, validate
 from spatialocc.solvers.anderson import anderson
 from spatialocc.solvers.inversion import ConvergenceWarning
 from spatialocc.solvers.model import (
+    EQUILIBRIUM_VARIABLES,
     Economy,
     State,
     consumer_price_index,
@@ -255,16 +256,7 @@ SOLUTION: dict[str, tuple[str, ...]] = {
             "wage",
             "employment",
             "productivity",
-            "rent_rate",
-            "unit_cost",
-            "price",
-            "price_index",
-            "gross_output",
-            "expenditure",
-            "land_income_per_worker",
-            "consumption",
-            "real_consumption",
-            "welfare",
+            *EQUILIBRIUM_VARIABLES,
             "converged",
             "iterations",
         )
@@ -599,14 +591,7 @@ def run_solver(
     extra_outputs = dict(extra_outputs or {})
     inputs = {**economy, **start, **{n: da for n, (da, _) in extra_inputs.items()}}
     core = {**ECONOMY_INPUTS, **START_INPUTS, **{n: d for n, (_, d) in extra_inputs.items()}}
-    for name, da in inputs.items():
-        chunked = [d for d, c in (da.chunksizes or {}).items() if d in CORE_DIMS and len(c) > 1]
-        if chunked:
-            spec = ", ".join(f"{d!r}: -1" for d in chunked)
-            raise DimensionError(
-                f"{name!r} is chunked along the core dimensions {chunked}; chunk only batch "
-                f"dimensions: model.chunk({{{spec}}})."
-            )
+    check_core_chunks(inputs, needed_by="the solver")
     names = list(inputs)
     outputs = {**SOLUTION, **extra_outputs}
     if "occupation" in economy["consumption_share"].dims:  # price indices by occupation (7.4)

@@ -9,17 +9,17 @@ from typing import Literal
 
 import numpy as np
 import xarray as xr
-from scipy.special import gamma as gamma_function
 
-from spatialocc.dims.errors import (
-    DimensionError,
-    InconsistentDataError,
-    MissingVariableError,
-    format_labels,
+from spatialocc.dims.errors import InconsistentDataError, MissingVariableError, format_labels
+from spatialocc.dims.schema import REAL_ESTATE, VARIABLES, annotate, kernel_dims
+from spatialocc.dims.validation import check_core_chunks, validate
+from spatialocc.solvers.model import (
+    EQUILIBRIUM_VARIABLES,
+    consumer_price_index,
+    land_income_per_worker,
 )
-from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, VARIABLES, annotate, kernel_dims
-from spatialocc.dims.validation import validate
 from spatialocc.solvers.preferences import (  # noqa: F401 (additive_welfare's former home)
+    Frechet,
     Gumbel,
     additive_amenity_arrays,
     additive_welfare,
@@ -46,16 +46,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
         "productivity",
         "amenity",
         "land",
-        "rent_rate",
-        "unit_cost",
-        "price",
-        "price_index",
-        "gross_output",
-        "expenditure",
-        "land_income_per_worker",
-        "consumption",
-        "real_consumption",
-        "welfare",
+        *EQUILIBRIUM_VARIABLES,
         "iterations",
         "converged",
     )
@@ -226,7 +217,7 @@ def invert_arrays(
     rent = rent_income / land
 
     # Incomes and tradable consumption shares (national demand = national supply).
-    chi = b * Pi / L_k
+    chi = land_income_per_worker(w, L_kn, Pi, L_k)
     e = w + chi[:, None]
     input_demand = np.einsum("ijn,jn->in", gamma_io_out, Y)
     # Tradables: alpha[k,j] = (1 - sum of k's non-tradable shares) * a[j], with the common
@@ -303,19 +294,10 @@ def invert_arrays(
     lam = np.where(positive & producing[None], np.exp(np.where(positive, log_lam, 0.0)), 0.0)
 
     # Step 7: amenities and welfare.
-    log_price_index = np.einsum("kj,kjn->kn", A_out, np.log(P)[None] - np.log(A_out)[:, :, None])
-    price_index_k = np.exp(log_price_index)  # P[k,n]
+    price_index_k = consumer_price_index(A_out, P)  # P[k,n]
     price_index = price_index_k if by_occupation else price_index_k[0]
     C = e / price_index_k
-    lives = L_kn > 0
-    with np.errstate(divide="ignore"):
-        log_A = np.where(lives, np.log(np.where(lives, L_kn, 1.0)) / nu - np.log(C), 0.0)
-    log_A -= (log_A * L_kn).sum(axis=1, keepdims=True) / L_k[:, None]
-    A = np.where(lives, np.exp(log_A), 0.0)
-    log_pull = nu * np.log(np.where(lives, A * C, 1.0))
-    top = np.max(np.where(lives, log_pull, -np.inf), axis=1)
-    pull = np.where(lives, np.exp(np.where(lives, log_pull - top[:, None], 0.0)), 0.0)
-    v = gamma_function((nu - 1.0) / nu) * np.exp((np.log(pull.sum(axis=1)) + top) / nu)
+    A, v = Frechet(nu=nu).invert_amenities(L_kn, C)
 
     outputs = (
         alpha,
@@ -415,19 +397,6 @@ def additive_inversion(
     for name in ("amenity_additive", "nu_additive", "welfare", "additive_amenities"):
         out[name].attrs = {}
     return annotate(out)
-
-
-def _core_chunk_check(ds: xr.Dataset, names: Sequence[str]) -> None:
-    for name in names:
-        chunks = ds[name].chunksizes
-        split = [d for d, c in chunks.items() if d in CORE_DIMS and len(c) > 1]
-        if split:
-            spec = ", ".join(f"{d!r}: -1" for d in split)
-            raise DimensionError(
-                f"variable {name!r} is chunked along the core dimensions {split}; the "
-                f"inversion needs each core dimension in one chunk. Rechunk with "
-                f"ds.chunk({{{spec}}}) and chunk only batch dimensions such as 'year'."
-            )
 
 
 INPUTS: tuple[str, ...] = (
@@ -581,7 +550,7 @@ def invert(
     # The tradable flags travel into the kernel as an array, so that a dask-backed coordinate
     # is never computed while the graph is built.
     tradable = data["tradable"].reset_coords(drop=True).astype(bool)
-    _core_chunk_check(data, INPUTS)
+    check_core_chunks({name: data[name] for name in INPUTS}, needed_by="the inversion")
     inputs = [data[name] for name in INPUTS]
     # Shares may be national (no city axis): broadcast them to the kernel's full layout.
     inputs[8] = inputs[8].broadcast_like(data["distance"].isel(origin=0, drop=True))

@@ -22,6 +22,21 @@ from spatialocc.solvers.policies import PolicyInput, PolicyRule
 from spatialocc.solvers.preferences import Gumbel, Preferences
 from spatialocc.solvers.trade import market_access, sales, trade_kernel
 
+#: The endogenous variables of section 2 that both the inversion (at the data) and a solve
+#: return, in the order of their kernels' outputs.
+EQUILIBRIUM_VARIABLES: tuple[str, ...] = (
+    "rent_rate",
+    "unit_cost",
+    "price",
+    "price_index",
+    "gross_output",
+    "expenditure",
+    "land_income_per_worker",
+    "consumption",
+    "real_consumption",
+    "welfare",
+)
+
 
 @dataclass
 class Economy:

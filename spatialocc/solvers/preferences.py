@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from scipy.special import gamma as gamma_function
 from scipy.special import logsumexp
 
 from spatialocc.dims.errors import InconsistentDataError, format_labels
@@ -181,6 +182,30 @@ class Frechet:
     def location_elasticity(self, real_consumption: np.ndarray, lives: np.ndarray) -> float:
         """The elasticity of residents with respect to log consumption: ν."""
         return self.nu
+
+    def invert_amenities(
+        self, residents: np.ndarray, real_consumption: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A[k,n] ∝ L[k,n]^(1/ν) / C[k,n] (MODEL.md section 3, step 7), normalized to an
+        employment-weighted geometric mean of 1 over cities for each occupation **[choice]**
+        and 0 where nobody lives, and the welfare v[k] at those amenities.
+
+        The welfare is evaluated as the inversion always has (scipy's Γ, the sum shifted by
+        the largest pull by hand), which can differ from :meth:`welfare` in the last bit:
+        kept so that inverted models stay bit-identical."""
+        nu = self.nu
+        L_k = residents.sum(axis=1)
+        lives = residents > 0
+        C = real_consumption
+        with np.errstate(divide="ignore"):
+            log_A = np.where(lives, np.log(np.where(lives, residents, 1.0)) / nu - np.log(C), 0.0)
+        log_A -= (log_A * residents).sum(axis=1, keepdims=True) / L_k[:, None]
+        A = np.where(lives, np.exp(log_A), 0.0)
+        log_pull = replace(self, amenity=A).log_choice_weights(C, lives)
+        top = np.max(np.where(lives, log_pull, -np.inf), axis=1)
+        pull = np.where(lives, np.exp(np.where(lives, log_pull - top[:, None], 0.0)), 0.0)
+        v = gamma_function((nu - 1.0) / nu) * np.exp((np.log(pull.sum(axis=1)) + top) / nu)
+        return A, v
 
     # -- the planner (Proposition 1) --
 
