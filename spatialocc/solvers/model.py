@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spatialocc.solvers.policies import PolicyInput, PolicyRule
-from spatialocc.solvers.preferences import Gumbel, Preferences
+from spatialocc.solvers.preferences import Preferences
 from spatialocc.solvers.trade import market_access, sales, trade_kernel
 
 #: The endogenous variables of section 2 that both the inversion (at the data) and a solve
@@ -98,7 +98,7 @@ class Economy:
 
     @property
     def additive(self) -> bool:
-        return isinstance(self.preferences, Gumbel)
+        return self.preferences.form == "additive"
 
     @property
     def nu_additive(self) -> np.ndarray | float:

@@ -158,6 +158,7 @@ class Frechet:
     nu: float | xr.DataArray
     amenity: np.ndarray | None = None
 
+    #: The ``amenities=`` name of the form (:func:`spatialocc.invert`).
     form: ClassVar[str] = "multiplicative"
     #: A planner with given Pareto weights (criterion sum φ log v) is well defined.
     accepts_pareto_weights: ClassVar[bool] = True
@@ -271,6 +272,7 @@ class Gumbel:
     amenity_additive: np.ndarray | None = None
     nu: float = math.nan
 
+    #: The ``amenities=`` name of the form (:func:`spatialocc.invert`).
     form: ClassVar[str] = "additive"
     #: With utility linear in consumption, a planner with given weights picks a corner.
     accepts_pareto_weights: ClassVar[bool] = False
