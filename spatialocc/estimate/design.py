@@ -375,20 +375,69 @@ def _demean_function():
     return demean
 
 
+def _finest(codes: Sequence[np.ndarray]) -> np.ndarray | None:
+    """The codes of a fixed-effect term that every other term is nested in (each of its groups
+    lies within one group of every other term), or None: demeaning by it alone is then exact."""
+    for candidate in codes:
+        n_groups = len(np.unique(candidate))
+        if all(
+            len(np.unique(np.column_stack([candidate, other]), axis=0)) == n_groups
+            for other in codes
+        ):
+            return candidate
+    return None
+
+
+def _group_demean(data: np.ndarray, codes: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``data`` minus its weighted means within the groups ``codes`` (exact, one pass)."""
+    totals = np.bincount(codes, weights=w)
+    means = np.column_stack([np.bincount(codes, weights=w * col) / totals for col in data.T])
+    return data - means[codes]
+
+
+def absorb(
+    data: np.ndarray,
+    codes: Sequence[np.ndarray],
+    w: np.ndarray,
+    *,
+    tol: float = 1e-12,
+) -> tuple[np.ndarray, bool]:
+    """The columns of ``data`` with the fixed effects ``codes`` (one integer array per term)
+    partialled out, by weighted least squares with weights ``w``.
+
+    One term, or terms nested in one of them (e.g. ``division^industry`` with ``industry``),
+    is removed exactly by subtracting group means. Otherwise pyfixest's alternating
+    projections run on the columns divided by their scale (weighted standard deviation), so
+    that ``tol`` is relative to each column's magnitude and a column in persons converges as
+    one in millions does (an absolute tolerance of 1e-12 is out of reach for a column of
+    magnitude 1e6); the result is scaled back. Returns the result and whether it converged.
+    """
+    codes = [np.asarray(c, dtype=np.int64) for c in codes]
+    finest = _finest(codes)
+    if finest is not None:
+        return _group_demean(data, finest, w), True
+    centred = data - np.average(data, axis=0, weights=w)
+    scale = np.sqrt(np.average(centred**2, axis=0, weights=w))
+    scale = np.where(scale > 0, scale, 1.0)
+    demean = _demean_function()
+    flist = np.column_stack(codes).astype(np.uint64)
+    demeaned, converged = demean(
+        np.ascontiguousarray(data / scale), flist, w.astype(float), tol=tol, maxiter=100_000
+    )
+    return demeaned * scale, bool(converged)
+
+
 def _partial_out(sample: Sample, fe_label: str, tol: float) -> Partialled:
     n = sample.y.shape[0]
     w = sample.weights
     data = np.column_stack([sample.y, sample.X, sample.Z, sample.C]).astype(float)
     if sample.fe:
-        demean = _demean_function()
-        flist = np.column_stack([pd.factorize(c)[0] for c in sample.fe]).astype(np.uint64)
-        demeaned, converged = demean(
-            np.ascontiguousarray(data), flist, w.astype(float), tol=tol, maxiter=100_000
-        )
+        demeaned, converged = absorb(data, [pd.factorize(c)[0] for c in sample.fe], w, tol=tol)
         if not converged:
             warnings.warn(
                 f"occupation {sample.occupation!r}: absorbing the fixed effects "
-                f"{fe_label} did not converge (tolerance {tol:g}); results may be inaccurate",
+                f"{fe_label} did not converge (tolerance {tol:g} relative to each column's "
+                f"scale); results may be inaccurate",
                 EstimationWarning,
                 stacklevel=4,
             )
