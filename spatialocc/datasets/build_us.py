@@ -29,7 +29,13 @@ import xarray as xr
 from scipy import optimize, special, stats
 
 from spatialocc.datasets.geography import EARTH_RADIUS_MILES, distance_matrix
-from spatialocc.datasets.synthetic import COMPOSITE, PAPER_INDUSTRIES, TRADE_COST_SOURCE
+from spatialocc.datasets.industries import (
+    COMPOSITE,
+    CROSSWALK,
+    TRADE_COST_SOURCE,
+    tradable,
+    trade_cost,
+)
 from spatialocc.dims.schema import REAL_ESTATE, annotate
 
 T = TypeVar("T")
@@ -236,92 +242,9 @@ def check_raw(raw_dir: str | Path) -> Path:
 # -- the 22 industries and their crosswalks ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Crosswalk:
-    """How one of the paper's 22 industries maps onto NAICS, BEA and ACS codes.
-
-    ``naics`` are NAICS 2017 prefixes as County Business Patterns reports them (a prefix absent
-    from the file is replaced by its children one digit longer, e.g. ``44`` by ``441``-``454``);
-    ``bea`` are BEA summary industry and commodity codes; ``acs`` are industry labels of ACS
-    table B24050 (lowest level of its hierarchy).
-    """
-
-    label: str
-    naics: tuple[str, ...]
-    bea: tuple[str, ...]
-    acs: tuple[str, ...]
-
-
-_MANUFACTURING = ("Manufacturing",)
-CROSSWALK: tuple[Crosswalk, ...] = (
-    Crosswalk("Food and Beverage", ("311", "312"), ("311FT",), _MANUFACTURING),
-    Crosswalk("Textiles", ("313", "314", "315", "316"), ("313TT", "315AL"), _MANUFACTURING),
-    Crosswalk("Wood, Paper, Print", ("321", "322", "323"), ("321", "322", "323"), _MANUFACTURING),
-    Crosswalk(
-        "Oil, Chemicals, and Nonmetallic Minerals",
-        ("324", "325", "326", "327"),
-        ("324", "325", "326", "327"),
-        _MANUFACTURING,
-    ),
-    Crosswalk("Metals", ("331", "332"), ("331", "332"), _MANUFACTURING),
-    Crosswalk("Machinery", ("333",), ("333",), _MANUFACTURING),
-    Crosswalk("Computer and Electronic", ("334",), ("334",), _MANUFACTURING),
-    Crosswalk("Electrical Equipment", ("335",), ("335",), _MANUFACTURING),
-    Crosswalk("Motor Vehicles", ("336",), ("3361MV", "3364OT"), _MANUFACTURING),
-    Crosswalk("Furniture and Fixtures", ("337",), ("337",), _MANUFACTURING),
-    Crosswalk("Misc. Manufacturing", ("339",), ("339",), _MANUFACTURING),
-    Crosswalk("Wholesale", ("42",), ("42",), ("Wholesale trade",)),
-    Crosswalk(
-        "Transport",
-        ("48", "49"),
-        ("481", "482", "483", "484", "485", "486", "487OS", "493"),
-        ("Transportation and warehousing",),
-    ),
-    Crosswalk("Communication", ("51",), ("511", "512", "513", "514"), ("Information",)),
-    Crosswalk(
-        "Finance and Insurance",
-        ("52",),
-        ("521CI", "523", "524", "525"),
-        ("Finance and insurance",),
-    ),
-    Crosswalk(
-        "Professional Services",
-        ("54", "55", "56"),
-        ("5411", "5415", "5412OP", "55", "561", "562"),
-        (
-            "Professional, scientific, and technical services",
-            "Management of companies and enterprises",
-            "Administrative and support and waste management services",
-        ),
-    ),
-    Crosswalk("Education", ("61",), ("61",), ("Educational services",)),
-    Crosswalk(
-        "Health", ("62",), ("621", "622", "623", "624"), ("Health care and social assistance",)
-    ),
-    Crosswalk("Accommodation", ("72",), ("721", "722"), ("Accommodation and food services",)),
-    Crosswalk(
-        "Other",
-        ("11", "21", "532", "533", "71", "81"),
-        ("111CA", "113FF", "211", "212", "213", "532RL", "711AS", "713", "81"),
-        (
-            "Agriculture, forestry, fishing and hunting",
-            "Mining, quarrying, and oil and gas extraction",
-            "Arts, entertainment, and recreation",
-            "Other services, except public administration",
-        ),
-    ),
-    Crosswalk(
-        COMPOSITE,
-        ("22", "23", "44", "45"),
-        ("22", "23", "441", "445", "452", "4A0"),
-        ("Construction", "Retail trade", "Utilities"),
-    ),
-    Crosswalk(REAL_ESTATE, ("531",), ("HS", "ORE"), ("Real estate and rental and leasing",)),
-)
 INDUSTRIES: tuple[str, ...] = tuple(c.label for c in CROSSWALK)
-_SPECS = {s.name: s for s in PAPER_INDUSTRIES}
-TRADABLE = np.array([_SPECS[name].tradable for name in INDUSTRIES])
-TRADE_COST = np.array([_SPECS[name].trade_cost for name in INDUSTRIES])
+TRADABLE = np.array([tradable(name) for name in INDUSTRIES])
+TRADE_COST = np.array([trade_cost(name) for name in INDUSTRIES])
 RE = INDUSTRIES.index(REAL_ESTATE)
 NON_CNR_GROUPS = (
     "Service occupations",

@@ -9,15 +9,16 @@ import numpy as np
 import xarray as xr
 
 from spatialocc.datasets.geography import census_division, distance_matrix, sample_locations
-from spatialocc.dims.schema import REAL_ESTATE, annotate
-
-COMPOSITE = "Retail, Construction, and Utilities"
-GOODS_TRADE_COST = 0.12  # theta * t = 1.2, the distance elasticity of goods trade [choice]
-SERVICES_TRADE_COST = 0.06  # theta * t = 0.6 for tradable services [choice]
-TRADE_COST_SOURCE = (
-    "spatialocc default [choice]: distance elasticity of trade flows theta*t of about 1.2 for "
-    "goods and 0.6 for tradable services (INDUSTRIES.md); replace with estimates"
+from spatialocc.datasets.industries import (
+    COMPOSITE,
+    GOODS_TRADE_COST,
+    LABELS,
+    MANUFACTURING,
+    SERVICES_TRADE_COST,
+    TRADE_COST_SOURCE,
+    trade_cost,
 )
+from spatialocc.dims.schema import REAL_ESTATE, annotate
 
 
 @dataclass(frozen=True)
@@ -47,31 +48,42 @@ def _service(name: str, cnr: float, alpha: float, gamma: float) -> IndustrySpec:
     return IndustrySpec(name, True, cnr, alpha, gamma, SERVICES_TRADE_COST)
 
 
+#: Plausible targets of the paper's 22 industries (:data:`industries.LABELS` order): national
+#: CNR share, consumption share and value-added share.
+_PAPER_TARGETS: dict[str, tuple[float, float, float]] = {
+    "Food and Beverage": (0.17, 0.060, 0.13),
+    "Textiles": (0.18, 0.015, 0.25),
+    "Wood, Paper, Print": (0.18, 0.010, 0.25),
+    "Oil, Chemicals, and Nonmetallic Minerals": (0.30, 0.030, 0.12),
+    "Metals": (0.15, 0.005, 0.28),
+    "Machinery": (0.27, 0.010, 0.27),
+    "Computer and Electronic": (0.55, 0.015, 0.30),
+    "Electrical Equipment": (0.28, 0.008, 0.25),
+    "Motor Vehicles": (0.22, 0.030, 0.17),
+    "Furniture and Fixtures": (0.15, 0.007, 0.30),
+    "Misc. Manufacturing": (0.30, 0.010, 0.30),
+    "Wholesale": (0.28, 0.040, 0.35),
+    "Transport": (0.12, 0.025, 0.35),
+    "Communication": (0.55, 0.030, 0.30),
+    "Finance and Insurance": (0.60, 0.060, 0.30),
+    "Professional Services": (0.55, 0.030, 0.50),
+    "Education": (0.70, 0.025, 0.60),
+    "Health": (0.50, 0.140, 0.50),
+    "Accommodation": (0.10, 0.060, 0.35),
+    "Other": (0.25, 0.030, 0.35),
+    COMPOSITE: (0.18, 0.22, 0.40),
+    REAL_ESTATE: (0.35, 0.20, 0.75),
+}
+
+
+def _paper_spec(label: str) -> IndustrySpec:
+    cnr, alpha, gamma = _PAPER_TARGETS[label]
+    cost = trade_cost(label)
+    return IndustrySpec(label, not np.isnan(cost), cnr, alpha, gamma, cost, label in MANUFACTURING)
+
+
 #: The paper's 22 industries (Figure 15 plus the two non-tradables) with plausible targets.
-PAPER_INDUSTRIES: tuple[IndustrySpec, ...] = (
-    _goods("Food and Beverage", 0.17, 0.060, 0.13),
-    _goods("Textiles", 0.18, 0.015, 0.25),
-    _goods("Wood, Paper, Print", 0.18, 0.010, 0.25),
-    _goods("Oil, Chemicals, and Nonmetallic Minerals", 0.30, 0.030, 0.12),
-    _goods("Metals", 0.15, 0.005, 0.28),
-    _goods("Machinery", 0.27, 0.010, 0.27),
-    _goods("Computer and Electronic", 0.55, 0.015, 0.30),
-    _goods("Electrical Equipment", 0.28, 0.008, 0.25),
-    _goods("Motor Vehicles", 0.22, 0.030, 0.17),
-    _goods("Furniture and Fixtures", 0.15, 0.007, 0.30),
-    _goods("Misc. Manufacturing", 0.30, 0.010, 0.30),
-    _service("Wholesale", 0.28, 0.040, 0.35),
-    _service("Transport", 0.12, 0.025, 0.35),
-    _service("Communication", 0.55, 0.030, 0.30),
-    _service("Finance and Insurance", 0.60, 0.060, 0.30),
-    _service("Professional Services", 0.55, 0.030, 0.50),
-    _service("Education", 0.70, 0.025, 0.60),
-    _service("Health", 0.50, 0.140, 0.50),
-    _service("Accommodation", 0.10, 0.060, 0.35),
-    _service("Other", 0.25, 0.030, 0.35),
-    IndustrySpec(COMPOSITE, False, 0.18, 0.22, 0.40, np.nan),
-    IndustrySpec(REAL_ESTATE, False, 0.35, 0.20, 0.75, np.nan),
-)
+PAPER_INDUSTRIES: tuple[IndustrySpec, ...] = tuple(_paper_spec(label) for label in LABELS)
 
 RE_INPUT_SHARE = 0.15  # purchases from real estate (reassigned gross operating surplus)
 RE_OWN_INPUT_SHARE = 0.05
