@@ -73,6 +73,31 @@ def test_solve_optimal_solves_each_scenario_on_its_own(
     assert float(abs(gap - 1).max()) > 1e-3
 
 
+def test_check_optimum_checks_each_scenario_on_its_own(
+    optimum_stack: tuple[xr.Dataset, xr.Dataset, dict[str, xr.Dataset]],
+) -> None:
+    """The residuals of a batched optimum are those of each slice checked alone; one slice
+    violates the budget (consumption +1% in one scenario), so sums taken across scenarios
+    (land income or wage bills of the whole batch) would show in the other slice."""
+    stacked, eager, _ = optimum_stack
+    bumped = eager["consumption"].where(
+        eager["scenario"] != "no_trade_costs", eager["consumption"] * 1.01
+    )
+    perturbed = eager.assign(consumption=bumped)
+    batched = spatialocc.check_optimum(stacked, perturbed)
+    for name in ("baseline", "no_trade_costs"):
+        alone = spatialocc.check_optimum(
+            stacked.sel(scenario=name, drop=True), perturbed.sel(scenario=name, drop=True)
+        )
+        for var in alone.data_vars:
+            # the same arithmetic on the same slice; 1e-9 leaves room for summation order
+            np.testing.assert_allclose(
+                batched[var].sel(scenario=name), alone[var], rtol=1e-9, atol=1e-12, err_msg=var
+            )
+    assert float(batched["residual_budget"].sel(scenario="baseline")) < 1e-8
+    assert float(batched["residual_budget"].sel(scenario="no_trade_costs")) > 1e-3
+
+
 # -- decompose: batch dimensions other than year ------------------------------------------------
 
 #: A short order of components: three steps per economy keeps the batch test fast.
