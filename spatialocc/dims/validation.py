@@ -79,18 +79,31 @@ def validate(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
     >>> spatialocc.validate(data, kind="data") is data
     True
     """
+    check_structure(ds, kind)
+    return check_values(ds, kind)
+
+
+def check_structure(ds: xr.Dataset, kind: Kind | None = None, *, require: bool = True) -> None:
+    """The structural half of :func:`validate`: dimensions, labels, required variables (unless
+    ``require`` is False: a solver names the variables it reads itself), dimensions of each
+    variable and coordinate. Reads no values of dask-backed variables."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS} or None, got {kind!r}")
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"expected an xarray.Dataset, got {type(ds).__name__}")
     _check_dimension_names(ds)
     _check_labels(ds)
-    _check_required(ds, kind)
+    if require:
+        _check_required(ds, kind)
     for name in ds.variables:
         if name in VARIABLES:
             _check_variable_dims(ds, VARIABLES[name])
         elif name in COORDINATES:
             _check_coordinate(ds, name)
+
+
+def check_values(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
+    """The value half of :func:`validate` on the in-memory variables; returns ``ds``."""
     lazy_tradable = "tradable" in ds.coords and _is_lazy(ds["tradable"])
     for name in ds.data_vars:
         if name not in VARIABLES or _is_lazy(ds[name]):

@@ -31,7 +31,7 @@ import xarray as xr
 from spatialocc._aliases import lazy_aliases
 from spatialocc.dims.errors import DimensionError, MissingVariableError
 from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, RESIDUAL_PREFIX, annotate
-from spatialocc.solvers.equilibrium import solve_equilibrium
+from spatialocc.solvers.equilibrium import solve_equilibrium, validated_inputs
 from spatialocc.solvers.optimal import solve_optimal
 
 # Table 3 and the Figure 18 histogram moved to spatialocc.reports.decomposition (reports
@@ -317,8 +317,15 @@ def decompose(
         (bool) and ``end_components``, and the attribute ``baseline`` (the label of
         the Baseline row). :func:`spatialocc.reports.decomposition_table` lays it
         out like Table 3.
+
+    Raises
+    ------
+    SchemaError
+        The model does not follow the schema of a ``"model"`` Dataset, as in
+        :func:`spatialocc.solve_equilibrium`; raised before any step is solved.
     """
     _check_model(model, start, end)
+    validated_inputs(model)
     if isinstance(steps, str):
         if steps != "paper":
             raise ValueError(f"steps must be 'paper' or a list of components, got {steps!r}")

@@ -21,7 +21,7 @@ from scipy.special import logsumexp
 
 from spatialocc.dims.errors import DimensionError, MissingVariableError
 from spatialocc.dims.schema import annotate, kernel_dims
-from spatialocc.dims.validation import check_core_chunks, validate
+from spatialocc.dims.validation import check_core_chunks, check_structure, check_values, validate
 from spatialocc.solvers.anderson import anderson
 from spatialocc.solvers.inversion import ConvergenceWarning
 from spatialocc.solvers.model import (
@@ -291,6 +291,9 @@ START_INPUTS: dict[str, tuple[str, ...]] = {
     "employment": ("occupation", "industry", "city"),
 }
 
+#: Every variable of a model that a solve reads (its fundamentals, parameters and start).
+SOLVER_READS: tuple[str, ...] = (*ECONOMY_INPUTS, *START_INPUTS, "productivity", "rent_rate")
+
 REQUIRED_FOR_SOLVE = (
     "wage",
     "employment",
@@ -381,6 +384,17 @@ def economy_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
         "epsilon": model["epsilon"],
         **amenity_form_inputs(model),
     }
+
+
+def validated_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
+    """:func:`economy_inputs` of a model checked as a ``"model"`` Dataset, in the order that
+    names the first fault: its structure, then the presence of the variables a solve reads,
+    then their values (:func:`spatialocc.validate`). Outcomes that a solve recomputes
+    (``welfare``, ``price``, ...) may be absent or stale."""
+    check_structure(model, "model", require=False)
+    economy = economy_inputs(model)
+    check_values(model[[n for n in SOLVER_READS if n in model.data_vars]], "model")
+    return economy
 
 
 def amenity_form_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
@@ -513,6 +527,14 @@ def solve_equilibrium(
         see :func:`check_equilibrium`). Non-convergence sets ``converged=False`` and warns
         with :class:`ConvergenceWarning`.
 
+    Raises
+    ------
+    SchemaError
+        The model does not follow the schema of a ``"model"`` Dataset (the errors of
+        :func:`spatialocc.validate` with ``kind="model"``; outcome variables that the solve
+        recomputes may be absent), e.g. a :class:`ShareError` for consumption shares that do
+        not sum to one.
+
     Examples
     --------
     >>> import spatialocc
@@ -525,8 +547,7 @@ def solve_equilibrium(
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     rule = _resolve_policy(policy)
-    validate(model)
-    economy = economy_inputs(model)
+    economy = validated_inputs(model)
     start = {"wage": model["wage"], "employment": model["employment"]}
     if initial is not None:
         by_city = "employment" in initial and "industry" not in initial["employment"].dims

@@ -270,6 +270,12 @@ def solve_optimal(
         L[k,n]/e[k,n]; additive: φ[k] ∝ sum_n L[k,n] P[k,n] / L[k]), and the solver
         diagnostics; ``residual_consumption`` measures the optimal rule.
 
+    Raises
+    ------
+    SchemaError
+        The model does not follow the schema of a ``"model"`` Dataset, as in
+        :func:`spatialocc.solve_equilibrium`.
+
     Examples
     --------
     >>> import spatialocc
@@ -283,6 +289,7 @@ def solve_optimal(
     >>> float(additive["labor_tax"].max())
     0.0
     """
+    eq.validated_inputs(model)
     model = _with_amenity_form(model, amenities)
     additive = model.get("additive_amenities", xr.DataArray(False)).astype(bool)
     any_additive = bool(additive.any())
