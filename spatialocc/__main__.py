@@ -1,6 +1,6 @@
 """The ``spatialocc`` command: the whole study (``run``) or one stage of it.
 
-    spatialocc run [DATASET] --out DIR        every stage, results moved into DIR at the end
+    spatialocc run [DATASET] --out DIR        every stage, each committed to DIR when it finishes
     spatialocc invert [DATASET] --out DIR     data.nc, model.nc
     spatialocc estimate --out DIR             estimates.nc, table1.*, table2.*
     spatialocc solve --out DIR                no_externalities.nc
@@ -16,6 +16,7 @@ line on stderr with exit status 2 (``--traceback`` shows the full traceback).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -48,18 +49,8 @@ def _alternatives(names: tuple[str, ...]) -> str:
     return f"{', '.join(first)} or {last}" if first else last
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="spatialocc",
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="\n".join(__doc__.splitlines()[1:]),
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--out", default="output", help="output folder (default: ./output)")
-    common.add_argument("--quiet", action="store_true", help="no progress messages")
-    common.add_argument("--traceback", action="store_true", help="show full tracebacks")
+def _stage_options() -> argparse.ArgumentParser:
+    """The options of every stage: a run's choices, repeated when a stage is rerun alone."""
     solves = argparse.ArgumentParser(add_help=False)
     solves.add_argument(
         "--tau",
@@ -88,6 +79,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder of Natural Earth GeoJSON files for map borders (default: the "
         "SPATIALOCC_NATURAL_EARTH environment variable, else cartopy's download)",
     )
+    return solves
+
+
+def _finish(args: argparse.Namespace, stages: tuple[str, ...]) -> str:
+    """The commands that run ``stages`` alone with the options of this run."""
+    options = []
+    for action in _stage_options()._actions:
+        value = getattr(args, action.dest)
+        if value != action.default:
+            options += [action.option_strings[0], str(value)]
+    return " && ".join(
+        shlex.join(["spatialocc", stage, "--out", args.out, *options]) for stage in stages
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="spatialocc",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[1:]),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--out", default="output", help="output folder (default: ./output)")
+    common.add_argument("--quiet", action="store_true", help="no progress messages")
+    common.add_argument("--traceback", action="store_true", help="show full tracebacks")
+    solves = _stage_options()
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument(
         "dataset",
@@ -116,7 +135,19 @@ def _message(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
+def _kept(args: argparse.Namespace, options: pipeline.Options) -> str:
+    """What a failed run kept, and how to finish it."""
+    if not options.kept or options.stage not in args.stages:
+        return ""
+    remaining = args.stages[args.stages.index(options.stage) :]
+    return (
+        f"; the results of {', '.join(options.kept)} from this run are in {args.out}; after "
+        f"fixing this, finish with: {_finish(args, remaining)}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     options = pipeline.Options(
         tau=args.tau,
@@ -126,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         scheduler=args.scheduler,
         natural_earth=args.natural_earth,
         quiet=args.quiet,
+        command=shlex.join(["spatialocc", *argv]),
     )
     start = time.perf_counter()
     try:
@@ -139,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except (Exception, SystemExit) as exc:  # one line, unless asked for the traceback
         if args.traceback or isinstance(exc, SystemExit):
             raise
-        print(f"spatialocc: error: {_message(exc)}", file=sys.stderr)
+        print(f"spatialocc: error: {_message(exc)}{_kept(args, options)}", file=sys.stderr)
         return 2
     out = Path(args.out)
     if not args.quiet:

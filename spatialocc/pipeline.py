@@ -13,18 +13,18 @@ as CSV and Markdown, figures as PNG)::
                figure18.nc
     plot       figures/figureNN.png                 the paper's maps, scatters, histogram
 
-Each stage reads what earlier stages wrote, so it can be rerun alone. Every file is written
-atomically, and a stage's files are moved into the output folder only once the stage has
-finished (``run`` moves all of them at the very end): a failed run never leaves existing
-results half overwritten.
+Each stage reads what earlier stages wrote, so it can be rerun alone. One process at a time
+writes a folder, and each finished stage is committed in one rename
+(:mod:`spatialocc.output_folder`): whatever stops a run, the folder holds the results of whole
+stages, all computed from the one model.nc it holds, and a failed ``run`` keeps the stages it
+finished.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import shlex
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -39,6 +39,7 @@ from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.io import open_dataset, to_netcdf
 from spatialocc.dims.schema import RESIDUAL_PREFIX
 from spatialocc.estimate.iv import METHODS
+from spatialocc.output_folder import OutputFolder
 from spatialocc.reports.tables import write_table, write_text  # noqa: F401 (their former home)
 from spatialocc.solvers.inversion import ConvergenceWarning
 
@@ -75,42 +76,62 @@ class Options:
     scheduler: str | None = None
     natural_earth: str | None = None
     quiet: bool = False
+    #: What runs, for the output folder's lock and manifest.
+    command: str = field(default_factory=lambda: shlex.join(sys.argv))
     timings: dict[str, float] = field(default_factory=dict)
     unconverged: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    #: The stage running, while it runs (after a failure: the one that failed).
+    stage: str | None = None
+    #: The stages whose results this run committed to the output folder.
+    kept: tuple[str, ...] = ()
 
     def say(self, message: str) -> None:
         if not self.quiet:
             print(f"spatialocc: {message}", file=sys.stderr, flush=True)
 
 
-class Workspace:
-    """An output folder and a private staging folder beside it for one stage or run.
+#: The files each stage writes, as glob patterns relative to the output folder.
+STAGE_FILES: dict[str, tuple[str, ...]] = {
+    "invert": ("data.nc", "model.nc"),
+    "estimate": ("estimates.nc", "table1.csv", "table1.md", "table2.csv", "table2.md"),
+    "solve": ("no_externalities.nc",),
+    "optimal": (
+        "optimum.nc",
+        "policy_summary.nc",
+        "policy_summary.csv",
+        "policy_summary.md",
+        "equilibrium_*.nc",
+        "optimum_*.nc",
+    ),
+    "decompose": ("decomposition.nc", "table3.csv", "table3.md", "figure18.nc"),
+    "plot": ("figures/*.png",),
+}
 
-    Inputs are read from the staging folder when an earlier stage of the same run wrote them
-    there, else from the output folder; outputs go to the staging folder and are moved into
-    the output folder by :meth:`commit`.
+
+class Workspace:
+    """The locked output folder of a run and a staging folder for the stage running.
+
+    Inputs are read from the staging folder when the running stage wrote them, else from the
+    output folder; outputs go to the staging folder, and :meth:`commit` makes them the
+    folder's results beside those of the other stages.
     """
 
-    def __init__(self, out: str | os.PathLike[str]) -> None:
-        self.out = Path(out)
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            self.staging = Path(tempfile.mkdtemp(prefix=".spatialocc-", dir=self.out))
-        except OSError as exc:
-            raise PipelineError(
-                f"cannot write to the output folder {str(self.out)!r}: "
-                f"{exc.strerror or exc}; choose another folder with --out"
-            ) from None
-        (self.staging / "figures").mkdir()
+    def __init__(self, folder: OutputFolder) -> None:
+        self.folder = folder
+        self.out = folder.out
+        self.staging = folder.new_version()
         #: Results written with ``converged=False`` (reported at the end, never hidden).
         self.unconverged: list[str] = []
+        #: The files committed, and the stages removed because they came from another model.
+        self.written: list[Path] = []
+        self.dropped: list[str] = []
 
     def path(self, name: str) -> Path:
         return self.staging / name
 
     def locate(self, name: str) -> Path | None:
-        """``name`` as written by this run (staging) or an earlier one (output), else None."""
+        """``name`` as written by this stage (staging) or before (output), else None."""
         for folder in (self.staging, self.out):
             if (folder / name).exists():
                 return folder / name
@@ -136,32 +157,30 @@ class Workspace:
             self.unconverged.append(f"{name} (largest residual {worst:.2g})")
         return path
 
-    def commit(self) -> list[Path]:
-        """Move every staged file into the output folder; return their final paths."""
-        moved = []
-        for source in sorted(self.staging.rglob("*")):
-            if source.is_file():
-                target = self.out / source.relative_to(self.staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, target)
-                moved.append(target)
-        self.discard()
-        return moved
+    def commit(self, stage: str) -> None:
+        """Make the staged files ``stage``'s results in the output folder, in one rename."""
+        done = self.folder.commit(self.staging, stage)
+        self.written.extend(done.written)
+        self.dropped.extend(done.dropped)
+        self.staging = self.folder.new_version()
 
     def discard(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        self.folder.discard(self.staging)
 
 
 @contextmanager
-def workspace(out: str | os.PathLike[str]) -> Iterator[Workspace]:
-    """A :class:`Workspace` that is committed when the block succeeds, discarded if not."""
-    ws = Workspace(out)
-    try:
-        yield ws
-    except BaseException:
-        ws.discard()
-        raise
-    ws.committed = ws.commit()
+def workspace(out: str | os.PathLike[str], options: Options | None = None) -> Iterator[Workspace]:
+    """A :class:`Workspace` on ``out``, locked for the block; what it staged and did not
+    commit is removed at the end."""
+    options = options or Options()
+    with OutputFolder(out, command=options.command, patterns=STAGE_FILES) as folder:
+        for what in folder.recovered:
+            options.say(f"removed {what}, left by a run that was stopped")
+        ws = Workspace(folder)
+        try:
+            yield ws
+        finally:
+            ws.discard()
 
 
 @contextmanager
@@ -437,9 +456,11 @@ def run(
     stages: tuple[str, ...] = STAGES,
     seed: int = 0,
 ) -> list[Path]:
-    """Run ``stages`` (default: all) on ``dataset`` and move the results into ``out``.
+    """Run ``stages`` (default: all) on ``dataset``, committing each one's results to ``out``
+    as it finishes.
 
-    Returns the paths written. Nothing in ``out`` changes unless every stage succeeds.
+    Returns the paths written. After a failure ``options.stage`` names the stage that failed
+    and ``options.kept`` the stages committed before it.
     """
     options = options or Options()
     unknown = [s for s in stages if s not in STAGES]
@@ -450,17 +471,29 @@ def run(
         if dataset is None:
             raise ValueError("the invert stage needs a dataset")
         data = load_data(dataset, seed=seed) if isinstance(dataset, str) else dataset
-    with workspace(out) as ws:
-        model = None
-        for stage in stages:
-            if stage == "invert":
-                model = stage_invert(data, ws, options)
-                continue
-            if model is None:
-                model = ws.read("model.nc", stage="invert", kind="model")
-            STAGE_FUNCTIONS[stage](model, ws, options)
+    with workspace(out, options) as ws:
+        try:
+            model = None
+            for stage in stages:
+                options.stage = stage
+                if stage == "invert":
+                    model = stage_invert(data, ws, options)
+                else:
+                    if model is None:
+                        model = ws.read("model.nc", stage="invert", kind="model")
+                    STAGE_FUNCTIONS[stage](model, ws, options)
+                ws.commit(stage)
+            options.stage = None
+        finally:
+            options.kept = tuple(ws.folder.stages_of_this_run(STAGES))
         options.unconverged.extend(ws.unconverged)
-    return ws.committed
+        removed = [s for s in STAGES if s in ws.dropped and s not in options.kept]
+        if removed:
+            options.notices.append(
+                f"model.nc changed, so the results of {', '.join(removed)}, computed from the "
+                f"previous model, were removed; rerun those stages (or 'spatialocc run')"
+            )
+    return ws.written
 
 
 STAGE_FUNCTIONS: dict[str, Callable[[xr.Dataset, Workspace, Options], object]] = {

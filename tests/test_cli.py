@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -30,6 +32,7 @@ NETCDF = [
     *(f"{kind}_{v}.nc" for v in pipeline.VARIANTS for kind in ("equilibrium", "optimum")),
 ]
 TABLES = ["table1", "table2", "table3", "policy_summary"]
+TABLE_FILES = [f"{name}.{ext}" for name in TABLES for ext in ("csv", "md")]
 
 #: The paper's CUE estimates (Table 2, column 3), written here from the paper.
 PAPER_TAU_SHARE = {"CNR": 1.304, "nonCNR": 0.835}
@@ -37,12 +40,24 @@ PAPER_TAU_SIZE = {"CNR": 0.349, "nonCNR": 0.357}
 
 
 def digest(folder: Path) -> dict[str, str]:
-    """Every file below ``folder`` (hidden ones included) with the hash of its bytes."""
+    """Every file users see below ``folder`` (hidden ones included, links followed) with the
+    hash of its bytes; the folder's lock and versions (``.spatialocc*``) are left out."""
     return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not p.relative_to(folder).parts[0].startswith(".spatialocc")
     }
+
+
+def leftovers(folder: Path) -> list[str]:
+    """What writers left in ``folder`` besides the current version and the links to it."""
+    state = folder / ".spatialocc"
+    current = Path(os.readlink(state / "current")).name
+    found = [p.name for p in folder.glob(".spatialocc-*")]
+    found += [p.name for p in state.iterdir() if p.name not in ("current", "versions")]
+    found += [v.name for v in (state / "versions").iterdir() if v.name != current]
+    found += [str(p) for p in folder.rglob("*") if p.is_symlink() and not p.exists()]
+    return found + [str(p) for p in folder.rglob("*.tmp")]
 
 
 def exogenous_productivity(model: xr.Dataset, tau_share, tau_size) -> xr.DataArray:
@@ -99,7 +114,7 @@ def test_every_promised_file_is_written_and_valid(finished: Path) -> None:
     for name in NETCDF:
         kind = {"data.nc": "data", "model.nc": "model"}.get(name)
         spatialocc.open_dataset(finished / name, kind=kind)  # validates against the schema
-    assert not list(finished.glob(".spatialocc-*")), "the staging folder was left behind"
+    assert leftovers(finished) == []
 
 
 def test_tables_have_the_expected_rows_and_columns(finished: Path) -> None:
@@ -201,22 +216,45 @@ def test_bad_input_is_one_line_and_changes_nothing(
     assert digest(out) == before
 
 
-def test_a_failure_mid_run_leaves_earlier_results_untouched(
+def test_a_failure_in_a_late_stage_keeps_the_finished_ones(
     tmp_path: Path, data_file: Path, monkeypatch, capsys
 ) -> None:
+    """invert and estimate finished before solve failed: their results are in the folder, and
+    the commands the message gives (the failed stage and the later ones, with the run's
+    options) finish the study."""
     out = tmp_path / "results"
-    out.mkdir()
-    (out / "model.nc").write_bytes(b"earlier results")
-    (out / "table1.md").write_text("earlier table")
-    before = digest(out)
+    solve = pipeline.STAGE_FUNCTIONS["solve"]
 
     def broken(*args, **kwargs):
         raise RuntimeError("the solver exploded")
 
     monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, "solve", broken)
-    assert main(["run", str(data_file), "--out", str(out), "--quiet", "--variants", ""]) == 2
-    assert "the solver exploded" in capsys.readouterr().err
-    assert digest(out) == before  # invert and estimate ran, but nothing was moved in
+    argv = ["run", str(data_file), "--out", str(out), "--variants", "", "--tau", "cue"]
+    assert main([*argv, "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    rest = f"--out {out} --tau cue --variants ''"
+    assert err == (
+        f"spatialocc: error: the solver exploded; the results of invert, estimate from this "
+        f"run are in {out}; after fixing this, finish with: spatialocc solve {rest} && "
+        f"spatialocc optimal {rest} && spatialocc decompose {rest} && spatialocc plot {rest}"
+    )
+    assert set(digest(out)) == {"data.nc", "model.nc", "estimates.nc", *TABLE_FILES[:4]}
+    monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, "solve", solve)
+    for stage in ("decompose", "plot"):  # the slow ones: the mechanism only
+        monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, stage, fake_stage(stage))
+    for command in err.split("finish with: ")[1].split(" && "):
+        assert main([*shlex.split(command)[1:], "--quiet"]) == 0
+    assert set(digest(out)) >= {"no_externalities.nc", "optimum.nc", "decompose.txt", "plot.txt"}
+    assert leftovers(out) == []
+
+
+def fake_stage(stage: str):
+    """A stage that writes ``<stage>.txt``."""
+
+    def fake(model: xr.Dataset, ws: pipeline.Workspace, options: pipeline.Options) -> None:
+        pipeline.write_text(ws.path(f"{stage}.txt"), stage)
+
+    return fake
 
 
 def test_traceback_on_request(tmp_path: Path) -> None:
@@ -225,16 +263,13 @@ def test_traceback_on_request(tmp_path: Path) -> None:
 
 
 def test_unconverged_results_are_reported(tmp_path: Path, capsys) -> None:
-    ws = pipeline.Workspace(tmp_path)
-    try:
+    with pipeline.workspace(tmp_path) as ws:
         flagged = xr.Dataset(
             {"converged": False, "residual_goods_market": 0.3, "welfare": ("occupation", [1.0])},
             coords={"occupation": ["CNR"]},
         )
         ws.write(flagged, "optimum_test.nc")
         ws.write(flagged.assign(converged=True), "fine.nc")
-    finally:
-        ws.discard()
     assert ws.unconverged == ["optimum_test.nc (largest residual 0.3)"]
 
 
