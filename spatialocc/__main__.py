@@ -16,9 +16,13 @@ line on stderr with exit status 2 (``--traceback`` shows the full traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -135,15 +139,47 @@ def _message(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-def _kept(args: argparse.Namespace, options: pipeline.Options) -> str:
-    """What a failed run kept, and how to finish it."""
-    if not options.kept or options.stage not in args.stages:
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, taken like Ctrl-C: what kill, systemd and batch schedulers send to stop."""
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can be set in the main thread only
+        return
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _remaining(args: argparse.Namespace, options: pipeline.Options) -> tuple[str, ...]:
+    """The stages of this command after those it committed."""
+    if not options.kept:
+        return args.stages
+    return args.stages[args.stages.index(options.kept[-1]) + 1 :]
+
+
+def _kept(args: argparse.Namespace, options: pipeline.Options, fix: str = "") -> str:
+    """What a stopped run kept in the output folder and how to finish it ("" for nothing)."""
+    if not options.kept:
         return ""
-    remaining = args.stages[args.stages.index(options.stage) :]
-    return (
-        f"; the results of {', '.join(options.kept)} from this run are in {args.out}; after "
-        f"fixing this, finish with: {_finish(args, remaining)}"
-    )
+    kept = f"; the results of {', '.join(options.kept)} from this run are in {args.out}"
+    remaining = _remaining(args, options)
+    return f"{kept}; {fix}finish with: {_finish(args, remaining)}" if remaining else kept
+
+
+def _interrupted(exc: KeyboardInterrupt, args: argparse.Namespace, options) -> str:
+    by = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT (Ctrl-C)"
+    remaining = _remaining(args, options)
+    where = f"during {remaining[0]}" if remaining else "after the last stage"
+    kept = _kept(args, options) or f"; the results in {args.out} are as they were before this run"
+    return f"spatialocc: interrupted by {by} {where}{kept}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,17 +197,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     start = time.perf_counter()
     try:
-        dataset = getattr(args, "dataset", None)
-        written = pipeline.run(
-            dataset, args.out, options, stages=args.stages, seed=getattr(args, "seed", 0)
-        )
-    except KeyboardInterrupt:
-        print("spatialocc: interrupted; nothing was changed in the output folder", file=sys.stderr)
-        return 130
+        with _sigterm_interrupts():
+            written = pipeline.run(
+                getattr(args, "dataset", None),
+                args.out,
+                options,
+                stages=args.stages,
+                seed=getattr(args, "seed", 0),
+            )
+    except KeyboardInterrupt as exc:
+        print(_interrupted(exc, args, options), file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
     except (Exception, SystemExit) as exc:  # one line, unless asked for the traceback
         if args.traceback or isinstance(exc, SystemExit):
             raise
-        print(f"spatialocc: error: {_message(exc)}{_kept(args, options)}", file=sys.stderr)
+        kept = _kept(args, options, "after fixing this, ")
+        print(f"spatialocc: error: {_message(exc)}{kept}", file=sys.stderr)
         return 2
     out = Path(args.out)
     if not args.quiet:

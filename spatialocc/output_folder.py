@@ -236,9 +236,8 @@ class OutputFolder:
         """Remove what an interrupted or killed writer left: staging versions, a half-made
         link, links to files no version holds. Returns what was removed."""
         removed = []
-        keep = os.readlink(self.current) if self.current.is_symlink() else None
         for version in sorted(self.versions.glob("*")) if self.versions.is_dir() else []:
-            if os.path.join("versions", version.name) != keep:
+            if not self._is_current(version):
                 shutil.rmtree(version, ignore_errors=True)
                 removed.append(f"the staging folder {version.relative_to(self.out)}")
         for leftover in self.state.glob("*.tmp"):
@@ -266,7 +265,14 @@ class OutputFolder:
         return version
 
     def discard(self, version: Path) -> None:
-        shutil.rmtree(version, ignore_errors=True)
+        """Remove ``version``, unless a commit made it the current one."""
+        if not self._is_current(version):
+            shutil.rmtree(version, ignore_errors=True)
+
+    def _is_current(self, version: Path) -> bool:
+        return self.current.is_symlink() and os.readlink(self.current) == os.path.join(
+            "versions", version.name
+        )
 
     def commit(self, version: Path, stage: str, *, model: str = "model.nc") -> Commit:
         """Make ``version`` (the files ``stage`` wrote) the folder's results, in one rename.
@@ -385,10 +391,9 @@ class OutputFolder:
         for name in before:
             if name not in manifest["files"]:
                 (self.out / name).unlink(missing_ok=True)
-        keep = os.readlink(self.current)
         for version in self.versions.iterdir():
             # committed ones only: a version without a manifest is being built
-            if os.path.join("versions", version.name) != keep and (version / MANIFEST).exists():
+            if not self._is_current(version) and (version / MANIFEST).exists():
                 shutil.rmtree(version, ignore_errors=True)
 
 

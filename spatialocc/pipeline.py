@@ -159,10 +159,14 @@ class Workspace:
 
     def commit(self, stage: str) -> None:
         """Make the staged files ``stage``'s results in the output folder, in one rename."""
-        done = self.folder.commit(self.staging, stage)
+        staging, self.staging = self.staging, self.folder.new_version()
+        try:
+            done = self.folder.commit(staging, stage)
+        except BaseException:
+            self.folder.discard(staging)  # kept if the interruption came after the rename
+            raise
         self.written.extend(done.written)
         self.dropped.extend(done.dropped)
-        self.staging = self.folder.new_version()
 
     def discard(self) -> None:
         self.folder.discard(self.staging)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -209,3 +210,59 @@ def test_files_and_folders_follow_the_umask(tmp_path: Path, economies) -> None:
     assert len(modes) >= 7  # the folder, the lock, state, versions, a version, 2 files, manifest
     for name, mode in modes.items():
         assert mode == (0o750 if (out / name).is_dir() else 0o640), name
+
+
+def test_sigterm_is_an_interruption(tmp_path: Path, economies) -> None:
+    """SIGTERM (what kill, systemd and batch schedulers send) stops a run like Ctrl-C: the
+    stages finished before are kept, the message says so and how to finish, nothing staged is
+    left behind, and the folder is free again."""
+    out = tmp_path / "results"
+    run = start("stage:estimate", "run", economies[0], "--out", out, "--variants", "")
+    run.terminate()
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 143
+    rest = f"--out {out} --variants ''"
+    assert err.strip() == (
+        f"spatialocc: interrupted by SIGTERM during estimate; the results of invert from this "
+        f"run are in {out}; finish with: spatialocc estimate {rest} && spatialocc solve "
+        f"{rest} && spatialocc optimal {rest} && spatialocc decompose {rest} && spatialocc "
+        f"plot {rest}"
+    )
+    assert set(digest(out)) == {"data.nc", "model.nc"}
+    assert leftovers(out) == []
+    assert main(["solve", "--out", str(out), "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_an_interruption_at_the_commit_waits_for_it(signal_name: str, out: Path, economies) -> None:
+    """Ctrl-C during the commit said "nothing was changed" after half the files had moved.
+    The commit now finishes first, and the message tells what the folder holds."""
+    before = digest(out)
+    process = start("commit:_swap", "invert", economies[1], "--out", out)
+    process.send_signal(getattr(signal, signal_name))
+    time.sleep(0.5)  # the signal is held, not acted on
+    assert process.poll() is None
+    _, err = process.communicate("go\n", timeout=60)
+    assert process.returncode == 128 + getattr(signal, signal_name)
+    by = "SIGINT (Ctrl-C)" if signal_name == "SIGINT" else "SIGTERM"
+    assert err.strip() == (
+        f"spatialocc: interrupted by {by} after the last stage; the results of invert from "
+        f"this run are in {out}"
+    )
+    assert digest(out) != before and set(digest(out)) == {"data.nc", "model.nc"}
+    assert cities(out) == {14}
+    assert leftovers(out) == []
+
+
+def test_an_interruption_before_any_commit_changes_no_result(out: Path) -> None:
+    before = digest(out)
+    process = start("stage:solve", "solve", "--out", out)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.strip() == (
+        f"spatialocc: interrupted by SIGINT (Ctrl-C) during solve; the results in {out} are "
+        f"as they were before this run"
+    )
+    assert digest(out) == before
+    assert leftovers(out) == []
