@@ -12,6 +12,7 @@ import xarray as xr
 
 import spatialocc
 from spatialocc.solvers import counterfactuals as cf
+from spatialocc.solvers import equilibrium as eq
 from spatialocc.solvers.equilibrium import CONDITIONS, POLICIES, PolicyInput
 from tests.conftest import raise_if_dask_computes
 
@@ -320,6 +321,33 @@ def test_non_convergence_is_reported(cue_model) -> None:
         solution = spatialocc.solve_equilibrium(cue_model, initial=start, max_iter=3)
     assert not bool(solution.converged)
     assert int(solution.iterations) == 3
+
+
+def test_a_small_step_with_a_large_residual_is_not_converged(small_model, monkeypatch) -> None:
+    """Consumption shares summing to 1.2 (let past the input check here) end with a small
+    step at an allocation that misses the labor market by 9%: not an equilibrium, so not
+    converged, and the warning names the worst condition and its size."""
+    model = small_model.sel(year=2015)
+    model = model.assign(consumption_share=model.consumption_share * 1.2)
+    monkeypatch.setattr(eq, "validated_inputs", eq.economy_inputs)
+    with pytest.warns(spatialocc.ConvergenceWarning) as record:
+        solution = spatialocc.solve_equilibrium(model)
+    assert not bool(solution.converged)
+    worst = max(CONDITIONS, key=lambda c: float(solution[f"residual_{c}"]))
+    size = float(solution[f"residual_{worst}"])
+    assert size > 0.05
+    messages = [str(w.message) for w in record]
+    assert any(f"'{worst}'" in m and f"{size:.3g}" in m for m in messages), messages
+
+
+def test_converged_means_every_residual_within_its_tolerance(cue_model) -> None:
+    tol = 1e-9
+    solution = spatialocc.solve_equilibrium(
+        cue_model, initial=perturbed_start(cue_model, 2), tol=tol
+    )
+    assert bool(solution.converged)
+    assert max_residual(solution) <= eq.residual_tolerance(tol) == 100 * tol
+    assert solution.attrs["residual_tolerance"] == 100 * tol
 
 
 def test_policy_with_transfers_balances_the_budget(cue_model) -> None:

@@ -48,6 +48,23 @@ def test_optimum_conditions(model, optimum) -> None:
     np.testing.assert_allclose(optimum.pareto_weight.sum(), 1.0)
 
 
+def test_optimum_returns_its_own_residuals(model, optimum) -> None:
+    expected = spatialocc.check_optimum(model, optimum)
+    for name in expected.data_vars:
+        np.testing.assert_allclose(optimum[name], expected[name], rtol=1e-6, atol=1e-15)
+        assert float(optimum[name]) <= eq.residual_tolerance(1e-10)
+
+
+def test_optimum_that_misses_equal_gains_is_not_converged(model, monkeypatch) -> None:
+    """Lump sums that never move toward equal gains still give a small last step: the
+    optimum conditions decide, and the warning names the one that fails."""
+    monkeypatch.setattr(op.OptimalRule, "target", lambda self, eco, st: self.values.copy())
+    with pytest.warns(spatialocc.ConvergenceWarning, match="'equal_gains'"):
+        optimum = spatialocc.solve_optimal(model)
+    assert not bool(optimum.converged)
+    assert float(optimum.residual_equal_gains) > 1e-6
+
+
 def test_consumption_follows_proposition_1(model, optimum) -> None:
     """e = (1 - t_L)(w + Δ) + χ + R with Δ recomputed here from its definition."""
     w = optimum.wage

@@ -53,6 +53,16 @@ from spatialocc.solvers.residuals import (  # noqa: F401 (equilibrium_residuals'
 
 # -- the fixed point ---------------------------------------------------------------------------
 
+#: A solve is ``converged`` when its last step is below ``tol`` *and* every relative residual
+#: of the returned allocation is at most ``RESIDUAL_FACTOR * tol`` (not below
+#: ``RESIDUAL_FLOOR``). ``tol`` bounds the undamped change of log variables; a residual is
+#: that change carried through one equation, whose elasticities reach θ (10 in the paper) in
+#: prices and trade shares times ν (2) in the location choice, so 100 leaves a margin of about
+#: five; at the default tol = 1e-10 it is MODEL.md section 6's 1e-8. The floor is the
+#: rounding of double-precision sums over N x J cells, which no tolerance can undercut.
+RESIDUAL_FACTOR = 100.0
+RESIDUAL_FLOOR = 1e-12
+
 WAGE_STEP = 0.5  # step of log wages toward labor income per worker, per unit of 1/(1+θ γ)
 LOCATION_STEP = 1.0  # step of log residents toward the location choice, per unit of 1/ν
 
@@ -311,6 +321,48 @@ REQUIRED_FOR_SOLVE = (
 )
 
 
+def residual_tolerance(tol: float) -> float:
+    """The largest relative residual of a converged solve with step tolerance ``tol``."""
+    return max(RESIDUAL_FACTOR * tol, RESIDUAL_FLOOR)
+
+
+def require_residuals(
+    converged: xr.DataArray, residuals: Mapping[str, xr.DataArray], tol: float
+) -> xr.DataArray:
+    """``converged`` where every residual (condition name -> its largest relative residual) is
+    within :func:`residual_tolerance`; each batch element whose last step was small but whose
+    worst residual is not gets ``False`` and a :class:`ConvergenceWarning` naming the
+    condition and its size (when computed, for dask-backed results)."""
+    limit = residual_tolerance(tol)
+    names = list(residuals)
+
+    def flag(ok: np.ndarray, *values: np.ndarray) -> np.ndarray:
+        sizes = [math.inf if math.isnan(v) else float(v) for v in values]
+        worst = int(np.argmax(sizes))
+        if bool(ok) and sizes[worst] > limit:
+            warnings.warn(
+                f"the solver's last step was below its tolerance ({tol:g}) but the allocation "
+                f"is not a solution: the worst condition, {names[worst]!r}, has a relative "
+                f"residual of {float(values[worst]):.3g} (tolerance {limit:g} = "
+                f"{RESIDUAL_FACTOR:g} x tol); the result is flagged converged=False. Check the "
+                f"model's inputs with spatialocc.validate(model, kind='model').",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+            return np.asarray(False)
+        return np.asarray(bool(ok))
+
+    return xr.apply_ufunc(
+        flag,
+        converged,
+        *residuals.values(),
+        vectorize=True,
+        dask="parallelized",
+        output_dtypes=[bool],
+        keep_attrs="drop",
+    )
+
+
 def _resolve_policy(policy: str | PolicyRule | None) -> PolicyRule:
     if policy is None:
         return decentralized
@@ -512,7 +564,10 @@ def solve_equilibrium(
         occupation, industry and city) to start from; by default the model's own values.
     tol
         Convergence tolerance on the largest change of log wages, log residents, log rents,
-        log prices and log output (relative changes).
+        log prices and log output (relative changes). ``converged`` also requires every
+        ``residual_<condition>`` to be at most ``100 * tol`` (:data:`RESIDUAL_FACTOR`; 1e-8 at
+        the default, MODEL.md section 6), so that it means "an equilibrium", not "a small
+        last step".
     max_iter, method
         Iteration limit and algorithm.
 
@@ -524,8 +579,9 @@ def solve_equilibrium(
         ``price_index``, ``gross_output``, ``expenditure``, ``land_income_per_worker``,
         ``consumption``, ``real_consumption``, ``welfare``; the diagnostics ``converged``,
         ``iterations`` and one ``residual_<condition>`` per condition (max relative residual,
-        see :func:`check_equilibrium`). Non-convergence sets ``converged=False`` and warns
-        with :class:`ConvergenceWarning`.
+        see :func:`check_equilibrium`). Non-convergence (the step or a residual above its
+        tolerance) sets ``converged=False`` and warns with :class:`ConvergenceWarning`; the
+        attributes ``solver_tolerance`` and ``residual_tolerance`` record both tolerances.
 
     Raises
     ------
@@ -579,9 +635,9 @@ def solve_equilibrium(
         solve_one,
         attrs={
             "solver": f"spatialocc.solve_equilibrium (method={method})",
-            "solver_tolerance": tol,
             "policy": getattr(rule, "__name__", repr(rule)),
         },
+        tol=tol,
     )
 
 
@@ -604,10 +660,13 @@ def run_solver(
     extra_inputs: Mapping[str, tuple[xr.DataArray, tuple[str, ...]]] | None = None,
     extra_outputs: Mapping[str, tuple[str, ...]] | None = None,
     attrs: Mapping[str, object] | None = None,
+    tol: float,
 ) -> xr.Dataset:
     """The xarray layer shared by the solvers: map ``solve_one`` over batch dimensions
-    (in parallel when dask-chunked), recompute every residual at the returned allocation, and
-    assemble the solution Dataset (the model with the equilibrium variables replaced)."""
+    (in parallel when dask-chunked), recompute every residual at the returned allocation,
+    keep ``converged`` only where they are within :func:`residual_tolerance` of the step
+    tolerance ``tol``, and assemble the solution Dataset (the model with the equilibrium
+    variables replaced)."""
     extra_inputs = dict(extra_inputs or {})
     extra_outputs = dict(extra_outputs or {})
     inputs = {**economy, **start, **{n: da for n, (da, _) in extra_inputs.items()}}
@@ -665,8 +724,16 @@ def run_solver(
         solution["productivity_exogenous"] = economy["productivity_exogenous"]
     for name, array in zip(outputs, results, strict=True):
         solution[name] = array.transpose(..., *outputs[name])
+    solution["converged"] = require_residuals(
+        solution["converged"], {c: solution[f"residual_{c}"] for c in CONDITIONS}, tol
+    )
     solution = annotate(solution)
-    solution.attrs = {**model.attrs, **(attrs or {})}
+    solution.attrs = {
+        **model.attrs,
+        **(attrs or {}),
+        "solver_tolerance": tol,
+        "residual_tolerance": residual_tolerance(tol),
+    }
     return solution
 
 

@@ -268,7 +268,11 @@ def solve_optimal(
         additive amenities), ``welfare_gain`` v/v_ref (additive: 1 + (v - v_ref)/C̄_ref),
         ``pareto_weight`` (implied φ, normalized to sum to one: φ[k] ∝ L[k]² / sum_n
         L[k,n]/e[k,n]; additive: φ[k] ∝ sum_n L[k,n] P[k,n] / L[k]), and the solver
-        diagnostics; ``residual_consumption`` measures the optimal rule.
+        diagnostics; ``residual_consumption`` measures the optimal rule, and
+        ``residual_budget``, ``residual_equal_gains`` (with ``weights="equal_gains"``) and
+        ``residual_rule`` are the optimum conditions of :func:`check_optimum`.
+        ``converged`` requires every residual, of the equilibrium and of the optimum, to be
+        within ``100 * tol`` (see :func:`spatialocc.solve_equilibrium`).
 
     Raises
     ------
@@ -348,6 +352,14 @@ def solve_optimal(
         start=_starting_allocation(model, reference),
     )
     optimum["welfare_gain"] = welfare_gain(reference, optimum)
+    # Converged means an optimum: the conditions of section 4 hold as well (equal gains only
+    # when they are the goal).
+    conditions = OPTIMUM_CONDITIONS if goal == "equal_gains" else ("budget", "rule")
+    residuals = check_optimum(model, optimum, reference=reference)
+    optimum = optimum.assign({f"residual_{c}": residuals[f"residual_{c}"] for c in conditions})
+    optimum["converged"] = eq.require_residuals(
+        optimum["converged"], {c: optimum[f"residual_{c}"] for c in conditions}, tol
+    )
     return annotate(optimum)
 
 
@@ -576,7 +588,8 @@ def _solve_with_rule(
         solve_one,
         extra_inputs={"reference_welfare": (reference_welfare, ("occupation",))},
         extra_outputs=OPTIMUM_EXTRA,
-        attrs={"solver": "spatialocc.solve_optimal (Proposition 1)", "solver_tolerance": tol},
+        attrs={"solver": "spatialocc.solve_optimal (Proposition 1)"},
+        tol=tol,
     )
     transfer = optimum["consumption"] - optimum["wage"] - optimum["land_income_per_worker"]
     optimum["transfer"] = transfer.drop_attrs()  # the schema's attributes, not χ's
