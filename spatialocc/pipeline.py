@@ -27,7 +27,7 @@ import shlex
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,15 +245,98 @@ def with_tau(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
     )
 
 
-def _year(model: xr.Dataset, year: int | None, which: str = "end") -> int:
-    years = sorted(int(y) for y in model["year"].values) if "year" in model.dims else []
+def _years(economy: xr.Dataset) -> list[int]:
+    return sorted(int(y) for y in economy["year"].values) if "year" in economy.dims else []
+
+
+def _year(
+    model: xr.Dataset, year: int | None, which: str = "end", *, source: str = "model.nc"
+) -> int:
+    years = _years(model)
     if not years:
-        raise MissingVariableError("the model has no 'year' dimension")
+        raise MissingVariableError(f"{source} has no 'year' dimension")
     if year is None:
         return years[-1] if which == "end" else years[0]
     if year not in years:
-        raise ValueError(f"year {year} is not in the model; it has {years}")
+        option = "--year" if which == "end" else "--start-year"
+        raise ValueError(
+            f"{option} {year} is not a year of {source}; choose one of {_listed(years)}"
+        )
     return year
+
+
+def _listed(labels: Iterable[object]) -> str:
+    return ", ".join(map(str, labels))
+
+
+# -- checks before any computing --------------------------------------------------------------
+
+
+def check_options(options: Options, stages: tuple[str, ...]) -> None:
+    """Refuse options that would fail a stage, before any data are read."""
+    if "optimal" in stages:
+        from spatialocc.solvers.counterfactuals import TRANSFORMATIONS
+
+        unknown = [v for v in options.variants if v not in TRANSFORMATIONS]
+        if unknown:
+            raise ValueError(
+                f"--variants: unknown variant{'s' if len(unknown) > 1 else ''} "
+                f"{_listed(map(repr, unknown))}; expected names from "
+                f"{_listed(sorted(TRANSFORMATIONS))}, separated by commas ('' for none)"
+            )
+    if "plot" in stages:
+        _check_natural_earth(options.natural_earth)
+
+
+def _check_natural_earth(folder: str | None) -> None:
+    from spatialocc.plot.borders import NATURAL_EARTH_ENV, NATURAL_EARTH_FILES
+
+    if folder is not None:
+        origin, alternative = "--natural-earth", "leave --natural-earth out"
+    elif os.environ.get(NATURAL_EARTH_ENV, "").strip():
+        folder = os.environ[NATURAL_EARTH_ENV].strip()
+        origin, alternative = f"the {NATURAL_EARTH_ENV} environment variable", "unset it"
+    else:
+        return
+    path = Path(folder).expanduser()
+    if path.is_dir():
+        missing = [name for name in NATURAL_EARTH_FILES if not (path / name).is_file()]
+        if not missing:
+            return
+        found = f"lacks {_listed(missing)}"
+    else:
+        found = "is not a folder" if path.exists() else "does not exist"
+    raise PipelineError(
+        f"{origin} names {folder!r}, which {found}; expected a folder holding the Natural Earth "
+        f"GeoJSON files {_listed(NATURAL_EARTH_FILES)}: correct it, or {alternative} to let "
+        f"cartopy download them"
+    )
+
+
+def check_economy(
+    economy: xr.Dataset, options: Options, stages: tuple[str, ...], *, source: str
+) -> None:
+    """Refuse options that do not fit the data or model (``source`` names it), before any
+    computing."""
+    if set(stages) - {"invert"}:
+        end = _year(economy, options.year, source=source)
+    if "decompose" in stages:
+        start = _year(economy, options.start_year, "start", source=source)
+        years = _years(economy)
+        if len(years) < 2:
+            raise PipelineError(
+                f"the decomposition (Table 3) compares two years, but the only year of "
+                f"{source} is {years[0]}; give data with a start and an end year, or run the "
+                f"other stages one by one ('spatialocc invert', then estimate, solve, optimal "
+                f"and plot)"
+            )
+        if start == end:
+            default = " (--year, by default the latest)" if options.year is None else ""
+            raise PipelineError(
+                f"--start-year {start} is also the end year{default}; the decomposition "
+                f"(Table 3) compares two different years: choose them from the years of "
+                f"{source}, {_listed(years)}"
+            )
 
 
 # -- stages -----------------------------------------------------------------------------------
@@ -335,11 +418,7 @@ def stage_optimal(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Data
         ws.write(summary, "policy_summary.nc")
         write_table(policy_table(summary), ws.staging, "policy_summary", title="Optimal policy")
     for variant in options.variants:
-        transform = counterfactuals.TRANSFORMATIONS.get(variant)
-        if transform is None:
-            raise ValueError(
-                f"unknown variant {variant!r}; known: {sorted(counterfactuals.TRANSFORMATIONS)}"
-            )
+        transform = counterfactuals.TRANSFORMATIONS[variant]  # names checked by check_options
         with _timed(options, f"optimal:{variant}", f"equilibrium and optimum, {variant}"):
             changed = transform(economy)
             reference = solve_equilibrium(changed)
@@ -391,8 +470,6 @@ def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Da
     from spatialocc.solvers.decomposition import decompose
 
     start, end = _year(model, options.start_year, "start"), _year(model, options.year)
-    if start == end:
-        raise ValueError(f"the decomposition needs two years; the model has only {start}")
     economy = with_tau(model.sel(year=[start, end]), ws, options)
     with _timed(options, "decompose", f"Table 3, {start} to {end} (22 solves incl. 4 optima)"):
         with _progress_bar(options):
@@ -470,21 +547,23 @@ def run(
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
         raise ValueError(f"unknown stages {unknown}; stages are {list(STAGES)}")
-    data = None
+    check_options(options, stages)
+    data = model = None
     if "invert" in stages:
         if dataset is None:
             raise ValueError("the invert stage needs a dataset")
         data = load_data(dataset, seed=seed) if isinstance(dataset, str) else dataset
+        check_economy(data, options, stages, source="the data")
     with workspace(out, options) as ws:
+        if data is None:  # read under the lock: the model no other process can replace
+            model = ws.read("model.nc", stage="invert", kind="model")
+            check_economy(model, options, stages, source="model.nc")
         try:
-            model = None
             for stage in stages:
                 options.stage = stage
                 if stage == "invert":
                     model = stage_invert(data, ws, options)
                 else:
-                    if model is None:
-                        model = ws.read("model.nc", stage="invert", kind="model")
                     STAGE_FUNCTIONS[stage](model, ws, options)
                 ws.commit(stage)
             options.stage = None
