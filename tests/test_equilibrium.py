@@ -329,7 +329,7 @@ def test_a_small_step_with_a_large_residual_is_not_converged(small_model, monkey
     converged, and the warning names the worst condition and its size."""
     model = small_model.sel(year=2015)
     model = model.assign(consumption_share=model.consumption_share * 1.2)
-    monkeypatch.setattr(eq, "validated_inputs", eq.economy_inputs)
+    monkeypatch.setattr(eq, "validated_model", lambda model: model)
     with pytest.warns(spatialocc.ConvergenceWarning) as record:
         solution = spatialocc.solve_equilibrium(model)
     assert not bool(solution.converged)

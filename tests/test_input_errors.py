@@ -4,12 +4,21 @@ point refuses them with the error that names the real fault."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import xarray as xr
 
 import spatialocc
-from spatialocc import ShareError
+from spatialocc import (
+    DistanceMatrixError,
+    NegativeValueError,
+    NonFiniteValueError,
+    SchemaError,
+    ShareError,
+)
+from tests.conftest import raise_if_dask_computes
 
 TAU = {"tau_share": {"CNR": 1.304, "nonCNR": 0.835}, "tau_size": {"CNR": 0.349, "nonCNR": 0.357}}
 
@@ -50,3 +59,67 @@ def test_solvers_refuse_consumption_shares_that_do_not_sum_to_one(
     expected = _validate_error(broken.sel(year=2015) if solver != "decompose" else broken)
     with pytest.raises(ShareError, match=re.escape(expected)):
         SOLVERS[solver](broken)
+
+
+# -- dask-backed input gets the errors of in-memory input --------------------------------------
+
+
+def _asymmetric_distance(ds: xr.Dataset) -> xr.Dataset:
+    distance = ds["distance"].copy()
+    distance[0, 1] = distance[0, 1] * 2
+    return ds.assign(distance=distance)
+
+
+def _nan_wage(ds: xr.Dataset) -> xr.Dataset:
+    wage = ds["wage"].copy()
+    wage.loc[{"year": 2015}] = wage.sel(year=2015).where(wage["city"] != wage["city"][2])
+    return ds.assign(wage=wage)
+
+
+def _negative_employment(ds: xr.Dataset) -> xr.Dataset:
+    employment = ds["employment"].copy()
+    employment[-1, 0, 1, 3] = -5.0
+    return ds.assign(employment=employment)
+
+
+def _input_shares_times_one_and_a_half(ds: xr.Dataset) -> xr.Dataset:
+    return ds.assign(input_share=ds["input_share"] * 1.5)
+
+
+FAULTS: dict[str, tuple[Callable[[xr.Dataset], xr.Dataset], type[SchemaError]]] = {
+    "asymmetric distance": (_asymmetric_distance, DistanceMatrixError),
+    "NaN wage": (_nan_wage, NonFiniteValueError),
+    "negative employment": (_negative_employment, NegativeValueError),
+    "input shares x1.5": (_input_shares_times_one_and_a_half, ShareError),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_lazy_data_gets_the_errors_of_eager_data(tmp_path: Path, fault: str) -> None:
+    """Read with chunks, these faults were inverted without complaint or reported as land
+    income or tradable consumption shares: the inversion raises what validate raises on the
+    data in memory, exception class and message, when the result is computed."""
+    breaker, cls = FAULTS[fault]
+    data = breaker(spatialocc.datasets.synthetic(n_cities=6, n_industries=4, seed=0))
+    with pytest.raises(SchemaError) as eager:
+        spatialocc.invert(data)
+    assert eager.type is cls
+    path = spatialocc.to_netcdf(data, tmp_path / "data.nc", validate_schema=False)
+    with raise_if_dask_computes():
+        opened = spatialocc.open_dataset(path, kind="data", chunks={"year": 1})
+        lazy = spatialocc.invert(opened)
+    with pytest.raises(SchemaError) as computed:
+        lazy.compute()
+    assert computed.type is cls
+    assert str(computed.value) == str(eager.value)
+
+
+def test_lazy_model_gets_the_errors_of_an_eager_model(both_years: xr.Dataset) -> None:
+    broken = _shares_times(both_years, 1.2)
+    with pytest.raises(ShareError) as eager:
+        spatialocc.solve_equilibrium(broken)
+    with raise_if_dask_computes():
+        lazy = spatialocc.solve_equilibrium(broken.chunk({"year": 1}))
+    with pytest.raises(ShareError) as computed:
+        lazy.compute()
+    assert str(computed.value) == str(eager.value)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Literal
 
+import dask
 import numpy as np
 import xarray as xr
+from dask.graph_manipulation import bind
 
 from spatialocc.dims.errors import (
     MAX_LABELS,
@@ -68,9 +70,10 @@ def validate(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
     Notes
     -----
     Value checks run on in-memory arrays; for dask-backed variables only the structure is
-    checked here (no computation is triggered) and the solvers check values when they run.
-    In-memory variables whose checks need a dask-backed ``tradable`` coordinate are skipped
-    for the same reason.
+    checked here (no computation is triggered). In-memory variables whose checks need a
+    dask-backed ``tradable`` coordinate are skipped for the same reason. :func:`spatialocc.invert`
+    and the solvers check the values of dask-backed input when their result is computed,
+    with the errors that in-memory input gets (:func:`checked_values`).
 
     Examples
     --------
@@ -114,6 +117,31 @@ def check_values(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
     if "value_added_share" in ds and "input_share" in ds:
         _check_cost_shares(ds)
     return ds
+
+
+def checked_values(
+    ds: xr.Dataset, kind: Kind | None, *, names: Collection[str] | None = None
+) -> xr.Dataset:
+    """:func:`check_values` of ``ds`` (its variables ``names``, default all): now for what is
+    in memory and, for dask-backed input, as part of the computation.
+
+    Returns ``ds`` with every dask-backed variable and coordinate bound to one task that
+    checks the values of the whole Dataset, so that nothing computed from them exists before
+    the check has passed and a fault raises exactly the error (class and message) that the
+    same Dataset in memory raises. Building the result computes nothing. The check sees every
+    chunk at once, as an in-memory check would; it holds the checked variables in memory once.
+    """
+    subset = ds if names is None else ds[[n for n in names if n in ds.data_vars]]
+    check_values(subset, kind)
+    if not any(_is_lazy(v) for v in subset.variables.values()):
+        return ds
+    verdict = dask.delayed(_checked_in_memory, pure=True)(subset, kind)
+    return bind(ds, verdict)
+
+
+def _checked_in_memory(ds: xr.Dataset, kind: Kind | None) -> bool:
+    check_values(ds, kind)
+    return True
 
 
 # -- structure ---------------------------------------------------------------------------------

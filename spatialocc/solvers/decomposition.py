@@ -31,7 +31,7 @@ import xarray as xr
 from spatialocc._aliases import lazy_aliases
 from spatialocc.dims.errors import DimensionError, MissingVariableError
 from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, RESIDUAL_PREFIX, annotate
-from spatialocc.solvers.equilibrium import solve_equilibrium, validated_inputs
+from spatialocc.solvers.equilibrium import solve_equilibrium, validated_model
 from spatialocc.solvers.optimal import solve_optimal
 
 # Table 3 and the Figure 18 histogram moved to spatialocc.reports.decomposition (reports
@@ -325,7 +325,7 @@ def decompose(
         :func:`spatialocc.solve_equilibrium`; raised before any step is solved.
     """
     _check_model(model, start, end)
-    validated_inputs(model)
+    model = validated_model(model)
     if isinstance(steps, str):
         if steps != "paper":
             raise ValueError(f"steps must be 'paper' or a list of components, got {steps!r}")

@@ -21,7 +21,12 @@ from scipy.special import logsumexp
 
 from spatialocc.dims.errors import DimensionError, MissingVariableError
 from spatialocc.dims.schema import annotate, kernel_dims
-from spatialocc.dims.validation import check_core_chunks, check_structure, check_values, validate
+from spatialocc.dims.validation import (
+    check_core_chunks,
+    check_structure,
+    checked_values,
+    validate,
+)
 from spatialocc.solvers.anderson import anderson
 from spatialocc.solvers.inversion import ConvergenceWarning
 from spatialocc.solvers.model import (
@@ -438,15 +443,15 @@ def economy_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
     }
 
 
-def validated_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
-    """:func:`economy_inputs` of a model checked as a ``"model"`` Dataset, in the order that
-    names the first fault: its structure, then the presence of the variables a solve reads,
-    then their values (:func:`spatialocc.validate`). Outcomes that a solve recomputes
+def validated_model(model: xr.Dataset) -> xr.Dataset:
+    """``model`` checked as a ``"model"`` Dataset, in the order that names the first fault:
+    its structure, then the presence of the variables a solve reads, then their values
+    (:func:`spatialocc.validate`; for dask-backed variables when the result is computed,
+    :func:`~spatialocc.dims.validation.checked_values`). Outcomes that a solve recomputes
     (``welfare``, ``price``, ...) may be absent or stale."""
     check_structure(model, "model", require=False)
-    economy = economy_inputs(model)
-    check_values(model[[n for n in SOLVER_READS if n in model.data_vars]], "model")
-    return economy
+    economy_inputs(model)
+    return checked_values(model, "model", names=SOLVER_READS)
 
 
 def amenity_form_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:
@@ -603,7 +608,8 @@ def solve_equilibrium(
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     rule = _resolve_policy(policy)
-    economy = validated_inputs(model)
+    model = validated_model(model)
+    economy = economy_inputs(model)
     start = {"wage": model["wage"], "employment": model["employment"]}
     if initial is not None:
         by_city = "employment" in initial and "industry" not in initial["employment"].dims

@@ -12,7 +12,7 @@ import xarray as xr
 
 from spatialocc.dims.errors import InconsistentDataError, MissingVariableError, format_labels
 from spatialocc.dims.schema import REAL_ESTATE, VARIABLES, annotate, kernel_dims
-from spatialocc.dims.validation import check_core_chunks, validate
+from spatialocc.dims.validation import check_core_chunks, check_structure, checked_values
 from spatialocc.solvers.model import (
     EQUILIBRIUM_VARIABLES,
     consumer_price_index,
@@ -515,7 +515,9 @@ def invert(
     Raises
     ------
     SchemaError
-        Input that does not follow the schema (see :func:`spatialocc.validate`).
+        Input that does not follow the schema (see :func:`spatialocc.validate`); for
+        dask-backed data the values are checked when the result is computed, with the same
+        errors.
     InconsistentDataError
         Input the model cannot rationalize: β outside [0, 1), γ outside (0, 1], α outside
         (0, 1), land income not positive, missing non-tradable employment; the message names
@@ -539,7 +541,8 @@ def invert(
             "nu_additive is the scale of the additive (Gumbel) preferences; pass it together "
             "with amenities='additive'"
         )
-    validate(data, kind="data")
+    check_structure(data, "data")
+    data = checked_values(data, "data")
     industries = data.indexes["industry"]
     if real_estate not in industries:
         raise MissingVariableError(

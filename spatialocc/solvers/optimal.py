@@ -293,7 +293,7 @@ def solve_optimal(
     >>> float(additive["labor_tax"].max())
     0.0
     """
-    eq.validated_inputs(model)
+    model = eq.validated_model(model)
     model = _with_amenity_form(model, amenities)
     additive = model.get("additive_amenities", xr.DataArray(False)).astype(bool)
     any_additive = bool(additive.any())
