@@ -33,6 +33,7 @@ from spatialocc.reports import (
     policy_table,
 )
 from spatialocc.solvers import (
+    CalibrationWarning,
     ConvergenceWarning,
     check_equilibrium,
     check_optimum,
@@ -46,6 +47,7 @@ from spatialocc.solvers import (
 )
 
 __all__ = [
+    "CalibrationWarning",
     "ConvergenceWarning",
     "CoordinateMismatchError",
     "DimensionError",

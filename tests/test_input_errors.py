@@ -4,6 +4,7 @@ point refuses them with the error that names the real fault."""
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -123,3 +124,29 @@ def test_lazy_model_gets_the_errors_of_an_eager_model(both_years: xr.Dataset) ->
     with pytest.raises(ShareError) as computed:
         lazy.compute()
     assert str(computed.value) == str(eager.value)
+
+
+# -- a given tradable consumption share is not discarded silently ------------------------------
+
+
+def test_a_given_tradable_consumption_share_is_replaced_with_a_warning() -> None:
+    """0.275 for each tradable (the shares summing to 1.52) was silently replaced by the
+    calibrated values: invert still calibrates them, and says that it discards the input."""
+    data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, years=(2015,), seed=0)
+    given = data["consumption_share"].where(~data["tradable"], 0.275)
+    tradables = data["industry"].values[data["tradable"].values].tolist()
+    with pytest.warns(spatialocc.CalibrationWarning) as record:
+        model = spatialocc.invert(data.assign(consumption_share=given))
+    message = str(record[0].message)
+    for fragment in [repr(t) for t in tradables] + ["0.275", "discarded", "NaN"]:
+        assert fragment in message, (fragment, message)
+    xr.testing.assert_allclose(
+        model["consumption_share"], spatialocc.invert(data)["consumption_share"]
+    )
+
+
+def test_nan_tradable_consumption_shares_invert_without_a_warning() -> None:
+    data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, years=(2015,), seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", spatialocc.CalibrationWarning)
+        spatialocc.invert(data)

@@ -10,7 +10,7 @@ from spatialocc.solvers.equilibrium import (
     solve_equilibrium,
     with_externalities,
 )
-from spatialocc.solvers.inversion import ConvergenceWarning, invert
+from spatialocc.solvers.inversion import CalibrationWarning, ConvergenceWarning, invert
 from spatialocc.solvers.optimal import check_optimum, solve_optimal, wedge
 
 # The tables and report statistics moved to spatialocc.reports (reports import the solvers,
@@ -23,6 +23,7 @@ __getattr__, __dir__ = lazy_aliases(
 
 __all__ = [
     "POLICIES",
+    "CalibrationWarning",
     "ConvergenceWarning",
     "PolicyInput",
     "check_equilibrium",

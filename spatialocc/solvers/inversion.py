@@ -32,6 +32,10 @@ class ConvergenceWarning(RuntimeWarning):
     """An iterative solver stopped before reaching its tolerance."""
 
 
+class CalibrationWarning(UserWarning):
+    """An input value that the calibration replaces (it is not used)."""
+
+
 #: Tolerance on the identities the inversion checks rather than imposes.
 IDENTITY_TOL = 1e-9
 
@@ -245,6 +249,7 @@ def invert_arrays(
             f"consumption shares sum to {A_out.sum(axis=1)}, not one (Walras' law fails): "
             f"the value-added and input shares do not add up to one."
         )
+    _warn_discarded_shares(A_in, A_out, T, labels)
     alpha = A_out if by_occupation else A_out[0]
     X = np.einsum("kj,kn->jn", A_out, e * L_kn) + input_demand
 
@@ -326,6 +331,31 @@ def invert_arrays(
         pi[T] = K * phi[:, None, :] / Phi[:, :, None]
         outputs = (*outputs, pi)
     return outputs
+
+
+def _warn_discarded_shares(
+    given: np.ndarray, calibrated: np.ndarray, tradable: np.ndarray, labels: Labels
+) -> None:
+    """Warn when consumption shares given for tradables (not NaN) are replaced by the
+    calibrated ones. Axes: [k, j], identical rows for national shares."""
+    replaced = tradable & np.isfinite(given).any(axis=0)
+    if not replaced.any():
+        return
+    rows = given.shape[0] if np.ptp(given[:, replaced], axis=0).any() else 1
+
+    def values(a: np.ndarray) -> str:
+        return "; ".join(format_labels(np.round(row, 4).tolist()) for row in a[:rows, replaced])
+
+    warnings.warn(
+        f"'consumption_share' (α[j]) is given for the tradable industries "
+        f"{labels.industries(replaced)} ({values(given)}), but invert calibrates the shares of "
+        f"tradables so that national demand equals national supply (MODEL.md section 3, step "
+        f"3): the given values are discarded and the calibrated ones used "
+        f"({values(calibrated)}). Set them to NaN to calibrate without this warning: "
+        f"data['consumption_share'].where(~data['tradable'])",
+        CalibrationWarning,
+        stacklevel=3,
+    )
 
 
 # -- additive (Gumbel) amenities, section 7.3 ------------------------------------------------
@@ -439,7 +469,8 @@ def invert(
     equilibrium variable of section 2 at the data allocation.
 
     Calibrated shares: ``consumption_share`` α[j] of tradables (national demand equals national
-    supply; ``sum_j α[j] = 1`` is checked, not imposed). With shares by occupation,
+    supply; ``sum_j α[j] = 1`` is checked, not imposed); values given for tradables are
+    replaced, with a :class:`CalibrationWarning` (give them as NaN). With shares by occupation,
     ``consumption_share`` on (occupation, industry) as in section 7.4 (e.g. real estate 19.2% for
     CNR and 20.8% for the others), each occupation's tradable shares are its remaining budget
     times a common composition set by national clearing **[choice]**, and ``price_index``
