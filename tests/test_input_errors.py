@@ -150,3 +150,31 @@ def test_nan_tradable_consumption_shares_invert_without_a_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", spatialocc.CalibrationWarning)
         spatialocc.invert(data)
+
+
+# -- float32 ------------------------------------------------------------------------------------
+
+
+def _float32(ds: xr.Dataset) -> xr.Dataset:
+    return ds.assign({n: v.astype("float32") for n, v in ds.data_vars.items() if v.dtype == float})
+
+
+def _float64(ds: xr.Dataset) -> xr.Dataset:
+    return ds.assign({n: v.astype(float) for n, v in ds.data_vars.items() if v.dtype == "float32"})
+
+
+def test_float32_data_are_inverted_in_double_precision() -> None:
+    """float32 data failed Walras' law by 1e-7: they are computed in float64."""
+    data = _float32(spatialocc.datasets.synthetic(n_cities=12, n_industries=6, seed=3))
+    model = spatialocc.invert(data)
+    expected = spatialocc.invert(_float64(data))
+    assert model["productivity"].dtype == float
+    xr.testing.assert_allclose(model, expected, rtol=1e-12)
+
+
+def test_float32_model_is_solved_in_double_precision(both_years: xr.Dataset) -> None:
+    model = _float32(both_years.sel(year=2015))
+    solution = spatialocc.solve_equilibrium(model)
+    assert bool(solution["converged"]) and solution["wage"].dtype == float
+    expected = spatialocc.solve_equilibrium(_float64(model))
+    xr.testing.assert_allclose(solution["wage"], expected["wage"], rtol=1e-12)

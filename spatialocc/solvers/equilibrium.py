@@ -20,7 +20,7 @@ import xarray as xr
 from scipy.special import logsumexp
 
 from spatialocc.dims.errors import DimensionError, MissingVariableError
-from spatialocc.dims.schema import annotate, kernel_dims
+from spatialocc.dims.schema import annotate, double_precision, kernel_dims
 from spatialocc.dims.validation import (
     check_core_chunks,
     check_structure,
@@ -448,10 +448,11 @@ def validated_model(model: xr.Dataset) -> xr.Dataset:
     its structure, then the presence of the variables a solve reads, then their values
     (:func:`spatialocc.validate`; for dask-backed variables when the result is computed,
     :func:`~spatialocc.dims.validation.checked_values`). Outcomes that a solve recomputes
-    (``welfare``, ``price``, ...) may be absent or stale."""
+    (``welfare``, ``price``, ...) may be absent or stale. Computed in float64 whatever the
+    input's precision."""
     check_structure(model, "model", require=False)
     economy_inputs(model)
-    return checked_values(model, "model", names=SOLVER_READS)
+    return checked_values(double_precision(model), "model", names=SOLVER_READS)
 
 
 def amenity_form_inputs(model: xr.Dataset) -> dict[str, xr.DataArray]:

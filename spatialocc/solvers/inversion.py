@@ -11,7 +11,13 @@ import numpy as np
 import xarray as xr
 
 from spatialocc.dims.errors import InconsistentDataError, MissingVariableError, format_labels
-from spatialocc.dims.schema import REAL_ESTATE, VARIABLES, annotate, kernel_dims
+from spatialocc.dims.schema import (
+    REAL_ESTATE,
+    VARIABLES,
+    annotate,
+    double_precision,
+    kernel_dims,
+)
 from spatialocc.dims.validation import check_core_chunks, check_structure, checked_values
 from spatialocc.solvers.model import (
     EQUILIBRIUM_VARIABLES,
@@ -573,7 +579,7 @@ def invert(
             "with amenities='additive'"
         )
     check_structure(data, "data")
-    data = checked_values(data, "data")
+    data = checked_values(double_precision(data), "data")
     industries = data.indexes["industry"]
     if real_estate not in industries:
         raise MissingVariableError(
