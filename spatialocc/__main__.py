@@ -83,7 +83,42 @@ def _stage_options() -> argparse.ArgumentParser:
         help="folder of Natural Earth GeoJSON files for map borders (default: the "
         "SPATIALOCC_NATURAL_EARTH environment variable, else cartopy's download)",
     )
+    solves.add_argument(
+        "--instruments",
+        metavar="NAME,NAME,...",
+        help="excluded instruments of Table 2: variables of the model, log(NAME) for the log "
+        "of one, or model_implied (default: log(historical_population),land_grant_college,"
+        "immigrant_enclave when the data have them, else model_implied)",
+    )
+    solves.add_argument(
+        "--fixed-effects",
+        metavar="SPEC",
+        default="division^industry",
+        help="fixed effects of Table 2, '+' between terms and '^' for interactions "
+        "(default: division^industry; e.g. industry; 'none' for an intercept only)",
+    )
+    solves.add_argument(
+        "--cluster",
+        metavar="NAME,NAME",
+        default="city,industry",
+        help="cluster variables of Table 2's standard errors (default: city,industry; 'none' "
+        "for heteroskedasticity-robust ones)",
+    )
+    solves.add_argument(
+        "--occupations",
+        metavar="A,B",
+        help="the two occupations the tables compare: Table 1 (A against the others), the "
+        "policy summary, Table 3's ratio A/B, Figure 18 (default: CNR,nonCNR when present, "
+        "else the first two; the figures compare the same two unless the data have CNR and "
+        "nonCNR)",
+    )
     return solves
+
+
+def _names(value: str) -> tuple[str, ...]:
+    """``"a, b"`` -> ``("a", "b")``; ``"none"`` -> ``()``."""
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    return () if names == ("none",) else names
 
 
 def _finish(args: argparse.Namespace, stages: tuple[str, ...]) -> str:
@@ -120,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
         "metropolitan areas, 1980 and 2015) or 'synthetic' (a synthetic US-like economy)",
     )
     data.add_argument("--seed", type=int, default=0, help="seed of the synthetic economy")
+    data.add_argument(
+        "--real-estate",
+        metavar="LABEL",
+        help="the land-using (real-estate) industry of the data (default: 'Real Estate'); the "
+        "later stages read it from model.nc",
+    )
     for name in ("run", *pipeline.STAGES):
         parents = [common, solves] + ([data] if name in ("run", "invert") else [])
         command = sub.add_parser(name, parents=parents, help=DESCRIPTIONS[name])
@@ -189,9 +230,14 @@ def main(argv: list[str] | None = None) -> int:
         tau=args.tau,
         year=args.year,
         start_year=args.start_year,
-        variants=tuple(v for v in args.variants.split(",") if v.strip()),
+        variants=_names(args.variants),
         scheduler=args.scheduler,
         natural_earth=args.natural_earth,
+        real_estate=getattr(args, "real_estate", None),
+        instruments=None if args.instruments is None else _names(args.instruments),
+        fixed_effects=None if args.fixed_effects.strip() in ("none", "") else args.fixed_effects,
+        cluster=_names(args.cluster),
+        occupations=None if args.occupations is None else _names(args.occupations),
         quiet=args.quiet,
         command=shlex.join(["spatialocc", *argv]),
     )

@@ -22,6 +22,8 @@ finished.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import shlex
 import sys
@@ -37,7 +39,7 @@ import xarray as xr
 from spatialocc import paper
 from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.io import open_dataset, to_netcdf
-from spatialocc.dims.schema import RESIDUAL_PREFIX
+from spatialocc.dims.schema import REAL_ESTATE, RESIDUAL_PREFIX
 from spatialocc.estimate.iv import METHODS
 from spatialocc.output_folder import OutputFolder
 from spatialocc.reports.tables import write_table, write_text  # noqa: F401 (their former home)
@@ -55,6 +57,12 @@ TABLE2_METHODS = tuple(m for m in reversed(METHODS) if m in paper.TABLE2)
 
 #: Sources of τ for the solves: the paper's estimates, or one of this run's estimators.
 TAU_SOURCES = ("paper", *TABLE2_METHODS)
+
+#: The occupations of the paper, which its τ and tables compare.
+PAPER_OCCUPATIONS: tuple[str, str] = tuple(PAPER_TAU["tau_share"])
+
+#: Stages that solve the model with τ.
+SOLVING = ("solve", "optimal", "decompose", "plot")
 
 #: Counterfactual economies whose optimum is compared with the baseline optimum (Figures
 #: 12-13, 16 and 17).
@@ -75,6 +83,17 @@ class Options:
     variants: tuple[str, ...] = VARIANTS
     scheduler: str | None = None
     natural_earth: str | None = None
+    #: Label of the land-using industry in the data (``invert``; later stages read it from
+    #: model.nc); None: ``"Real Estate"``.
+    real_estate: str | None = None
+    #: Table 2's excluded instruments; None: the paper's three when present, else
+    #: ``model_implied``.
+    instruments: tuple[str, ...] | None = None
+    #: Table 2's fixed effects (pyfixest notation; None: an intercept only) and clusters.
+    fixed_effects: str | None = "division^industry"
+    cluster: tuple[str, ...] = ("city", "industry")
+    #: The two occupations the tables compare; None: CNR and nonCNR, else the first two.
+    occupations: tuple[str, ...] | None = None
     quiet: bool = False
     #: What runs, for the output folder's lock and manifest.
     command: str = field(default_factory=lambda: shlex.join(sys.argv))
@@ -229,12 +248,7 @@ def with_tau(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
     if options.tau not in TAU_SOURCES:
         raise ValueError(f"--tau must be one of {list(TAU_SOURCES)}, got {options.tau!r}")
     if options.tau == "paper":
-        occupations = set(model["occupation"].values.tolist())
-        if occupations != set(PAPER_TAU["tau_share"]):
-            raise ValueError(
-                f"the paper's τ are for the occupations CNR and nonCNR, the data have "
-                f"{sorted(occupations)}; run 'spatialocc estimate' and use --tau cue"
-            )
+        _check_paper_tau(_occupations(model), "the model")
         return with_externalities(model, **PAPER_TAU)
     estimates = ws.read("estimates.nc", stage="estimate")
     chosen = estimates.sel(estimator=options.tau)
@@ -320,6 +334,15 @@ def check_economy(
     computing."""
     if set(stages) - {"invert"}:
         end = _year(economy, options.year, source=source)
+    labels = _occupations(economy)
+    if options.occupations is not None:
+        _check_occupations(options.occupations, labels, source)
+    if options.tau == "paper" and set(stages) & set(SOLVING):
+        _check_paper_tau(labels, source)
+    if "invert" in stages:
+        _check_real_estate(economy, options.real_estate, source)
+    if "estimate" in stages:
+        _check_estimation(economy, options, source)
     if "decompose" in stages:
         start = _year(economy, options.start_year, "start", source=source)
         years = _years(economy)
@@ -339,6 +362,120 @@ def check_economy(
             )
 
 
+def _occupations(economy: xr.Dataset) -> list[str]:
+    return [str(k) for k in economy["occupation"].values]
+
+
+def _check_occupations(pair: tuple[str, ...], labels: list[str], source: str) -> None:
+    found = f"the occupations of {source} are {_listed(labels)}: e.g. --occupations "
+    found += ",".join(labels[:2])
+    unknown = [k for k in pair if k not in labels]
+    if unknown:
+        raise ValueError(f"--occupations: {unknown[0]!r} is not an occupation of {source}; {found}")
+    if len(pair) != 2 or pair[0] == pair[1]:
+        raise ValueError(
+            f"--occupations: expected two different occupations separated by a comma, got "
+            f"{len(pair)} ({','.join(pair)}); {found}"
+        )
+
+
+def _check_paper_tau(labels: list[str], source: str) -> None:
+    if set(labels) != set(PAPER_OCCUPATIONS):
+        *first, last = TABLE2_METHODS
+        raise ValueError(
+            f"--tau paper: the paper's τ are for the occupations {' and '.join(PAPER_OCCUPATIONS)}"
+            f", the occupations of {source} are {_listed(labels)}; use --tau {', '.join(first)} "
+            f"or {last} to solve with this run's estimates (Table 2)"
+        )
+
+
+def _check_real_estate(data: xr.Dataset, label: str | None, source: str) -> None:
+    industries = [str(j) for j in data["industry"].values]
+    if (label or REAL_ESTATE) in industries:
+        return
+    tradable = (
+        data["tradable"].values if "tradable" in data.variables else [False] * len(industries)
+    )
+    others = _listed(repr(j) for j, t in zip(industries, tradable, strict=True) if not t)
+    if label is None:
+        raise PipelineError(
+            f"no industry of {source} is labeled {REAL_ESTATE!r}, the land-using industry; the "
+            f"non-tradable ones are {others}: name it with --real-estate LABEL"
+        )
+    raise PipelineError(
+        f"--real-estate {label!r} is not an industry of {source}; the non-tradable ones are "
+        f"{others}: name the land-using one"
+    )
+
+
+def _check_estimation(economy: xr.Dataset, options: Options, source: str) -> None:
+    from spatialocc.estimate.externalities import (
+        DEFAULT_INSTRUMENTS,
+        MODEL_IMPLIED,
+        parse_fixed_effects,
+    )
+
+    names = {str(name) for name in economy.variables}
+    if options.instruments is not None:
+        for spec in options.instruments:
+            if spec != MODEL_IMPLIED and _variable(spec) not in names:
+                raise ValueError(
+                    f"--instruments: {_variable(spec)!r} is not a variable of {source}; expected "
+                    f"variable names (log(NAME) for the log of one) or {MODEL_IMPLIED}, as in the "
+                    f"default {','.join(DEFAULT_INSTRUMENTS)}"
+                )
+        # model_implied is two instruments, one for each regressor
+        if sum(2 if s == MODEL_IMPLIED else 1 for s in options.instruments) < 2:
+            raise ValueError(
+                f"--instruments: the IV estimators of Table 2 need at least two instruments, got "
+                f"{','.join(options.instruments) or 'none'}; add one (e.g. {MODEL_IMPLIED})"
+            )
+    try:
+        terms = parse_fixed_effects(options.fixed_effects)
+    except ValueError as exc:
+        raise ValueError(f"--fixed-effects: {exc}") from None
+    factors = [factor for term in terms for factor in term]
+    for option, given, example in (
+        ("--fixed-effects", factors, "industry"),
+        ("--cluster", options.cluster, "city"),
+    ):
+        for name in given:
+            if name not in names:
+                raise ValueError(
+                    f"{option}: {name!r} is not a coordinate or variable of {source}; it has the "
+                    f"coordinates {_listed(economy.coords)} (e.g. {option} {example}, or none)"
+                )
+
+
+def _variable(instrument: str) -> str:
+    """The variable an instrument is made of: ``log(name)`` -> ``name``."""
+    if instrument.startswith("log(") and instrument.endswith(")"):
+        return instrument[4:-1]
+    return instrument
+
+
+def _compared(economy: xr.Dataset, options: Options) -> tuple[str, str]:
+    """The two occupations the tables compare: ``--occupations``, else the paper's when
+    present, else the first two (as the figures choose them)."""
+    if options.occupations is not None:
+        return options.occupations
+    labels = _occupations(economy)
+    return PAPER_OCCUPATIONS if set(PAPER_OCCUPATIONS) <= set(labels) else tuple(labels[:2])
+
+
+def _compared_first(ds: xr.Dataset, pair: tuple[str, str]) -> xr.Dataset:
+    """``ds`` with the compared occupations first on ``occupation`` (where the figures and
+    Table 3 look for them)."""
+    if "occupation" not in ds.dims:
+        return ds
+    return ds.sel(occupation=[*pair, *(k for k in _occupations(ds) if k not in pair)])
+
+
+def _real_estate(model: xr.Dataset) -> str:
+    """The land-using industry, as ``invert`` recorded it."""
+    return str(model.attrs.get("real_estate", REAL_ESTATE))
+
+
 # -- stages -----------------------------------------------------------------------------------
 
 
@@ -348,7 +485,7 @@ def stage_invert(data: xr.Dataset, ws: Workspace, options: Options) -> xr.Datase
 
     with _timed(options, "invert", "validating the data and inverting every year"):
         validate(data, kind="data")
-        model = invert(data)
+        model = invert(data, real_estate=options.real_estate or REAL_ESTATE)
         ws.write(data, "data.nc")
         ws.write(model, "model.nc")
     return model
@@ -357,37 +494,47 @@ def stage_invert(data: xr.Dataset, ws: Workspace, options: Options) -> xr.Datase
 def _instruments(model: xr.Dataset) -> list[str]:
     from spatialocc.estimate.externalities import DEFAULT_INSTRUMENTS
 
-    present = []
-    for spec in DEFAULT_INSTRUMENTS:
-        name = spec[4:-1] if spec.startswith("log(") else spec
-        if name in model.variables:
-            present.append(spec)
+    present = [spec for spec in DEFAULT_INSTRUMENTS if _variable(spec) in model.variables]
     return present if len(present) >= 2 else ["model_implied"]
 
 
 def stage_estimate(model: xr.Dataset, ws: Workspace, options: Options) -> None:
-    from spatialocc.estimate import externalities as estimate
+    from spatialocc import estimate
+    from spatialocc.estimate.errors import EstimationError
     from spatialocc.reports import table1
 
     year = _year(model, options.year)
     one = model.sel(year=year)
-    instruments = _instruments(one)
+    instruments = list(options.instruments or _instruments(one))
+    fixed_effects = options.fixed_effects or "none"
     with _timed(options, "estimate", f"Tables 1-2 on {year} (instruments: {instruments})"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the summary table reports what matters
-            result = estimate(
-                one,
-                method=TABLE2_METHODS[0],
-                instruments=instruments,
-                compare=TABLE2_METHODS[1:],
-            )
+            try:
+                result = estimate.externalities(
+                    one,
+                    method=TABLE2_METHODS[0],
+                    instruments=instruments,
+                    fixed_effects=options.fixed_effects,
+                    cluster=options.cluster or None,
+                    compare=TABLE2_METHODS[1:],
+                )
+            except EstimationError as exc:  # its advice is in the arguments' terms
+                raise EstimationError(
+                    f"{exc} On the command line: --instruments NAME,NAME,... (this run: "
+                    f"{','.join(instruments)}; or model_implied), --fixed-effects SPEC (this "
+                    f"run: {fixed_effects}; coarser: e.g. industry, or none), --cluster "
+                    f"NAME,NAME (this run: {','.join(options.cluster) or 'none'}; or none)"
+                ) from exc
         ws.write(result.to_dataset(), "estimates.nc")
-        write_table(table1(one), ws.staging, "table1", title=f"Table 1 ({year})")
+        focal = _compared(one, options)[0]
+        write_table(table1(one, occupation=focal), ws.staging, "table1", title=f"Table 1 ({year})")
         write_table(
             result.summary(),
             ws.staging,
             "table2",
-            title=f"Table 2 ({year}; instruments: {', '.join(instruments)})",
+            title=f"Table 2 ({year}; instruments: {', '.join(instruments)}; fixed effects: "
+            f"{fixed_effects})",
         )
 
 
@@ -414,11 +561,13 @@ def stage_optimal(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Data
     with _timed(options, "optimal", f"the optimal policy ({year})"):
         optimum = solve_optimal(economy)
         ws.write(optimum, "optimum.nc")
-        summary = policy_summary(economy, optimum)
+        summary = policy_summary(economy, optimum, occupations=_compared(economy, options))
         ws.write(summary, "policy_summary.nc")
         write_table(policy_table(summary), ws.staging, "policy_summary", title="Optimal policy")
     for variant in options.variants:
         transform = counterfactuals.TRANSFORMATIONS[variant]  # names checked by check_options
+        if "real_estate" in inspect.signature(transform).parameters:
+            transform = functools.partial(transform, real_estate=_real_estate(economy))
         with _timed(options, f"optimal:{variant}", f"equilibrium and optimum, {variant}"):
             changed = transform(economy)
             reference = solve_equilibrium(changed)
@@ -473,18 +622,25 @@ def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Da
     economy = with_tau(model.sel(year=[start, end]), ws, options)
     with _timed(options, "decompose", f"Table 3, {start} to {end} (22 solves incl. 4 optima)"):
         with _progress_bar(options):
-            result = decompose(economy, start=start, end=end, scheduler=options.scheduler)
+            result = decompose(
+                economy,
+                start=start,
+                end=end,
+                scheduler=options.scheduler,
+                real_estate=_real_estate(economy),
+            )
         ws.write(result, "decomposition.nc")
-        table = decomposition_table(result)
+        first, second = pair = _compared(economy, options)
+        table = decomposition_table(_compared_first(result, pair))
         ratios = "; ".join(f"{p}: {r:.3f}" for p, r in table.attrs["baseline_ratio"].items())
         write_table(
             table,
             ws.staging,
             "table3",
-            title=f"Table 3: welfare relative to the Baseline {start} row (CNR/nonCNR welfare "
-            f"ratio in the Baseline: {ratios})",
+            title=f"Table 3: welfare relative to the Baseline {start} row ({first}/{second} "
+            f"welfare ratio in the Baseline: {ratios})",
         )
-        histogram = cnr_share_distribution(result)
+        histogram = cnr_share_distribution(result, occupation=first)
         ws.write(histogram.to_dataset(), "figure18.nc")
     return result
 
@@ -512,13 +668,14 @@ def stage_plot(model: xr.Dataset, ws: Workspace, options: Options) -> list[Path]
     from spatialocc import plot
 
     year = _year(model, options.year)
+    pair = _compared(model, options)
     inputs: dict[str, xr.Dataset | xr.DataArray] = {
-        "model": with_tau(model.sel(year=year), ws, options)
+        "model": _compared_first(with_tau(model.sel(year=year), ws, options), pair)
     }
     for key, name in PLOT_INPUTS.items():
         path = ws.locate(name)
         if path is not None:
-            inputs[key] = open_dataset(path).load()
+            inputs[key] = _compared_first(open_dataset(path).load(), pair)
     histogram = ws.locate("figure18.nc")
     if histogram is not None:
         inputs["population_share"] = open_dataset(histogram)["population_share"].load()
