@@ -178,3 +178,46 @@ def test_float32_model_is_solved_in_double_precision(both_years: xr.Dataset) -> 
     assert bool(solution["converged"]) and solution["wage"].dtype == float
     expected = spatialocc.solve_equilibrium(_float64(model))
     xr.testing.assert_allclose(solution["wage"], expected["wage"], rtol=1e-12)
+
+
+# -- values near overflow -------------------------------------------------------------------------
+
+
+def _times(name: str, factor: float) -> Callable[[xr.Dataset], xr.Dataset]:
+    return lambda ds: ds.assign({name: ds[name] * factor})
+
+
+@pytest.mark.parametrize(
+    ("name", "first_cell"),
+    [
+        ("wage", "(year=1980, occupation='CNR', city="),
+        ("employment", "(year=1980, occupation='CNR', industry="),
+        ("distance", "(city="),
+    ],
+)
+def test_values_near_overflow_are_one_error_naming_the_variable(name: str, first_cell: str) -> None:
+    """x1e300 gave overflow RuntimeWarnings and then a real-estate message or NaN
+    productivity: one SchemaError names the variable and the first offending cells."""
+    data = _times(name, 1e300)(spatialocc.datasets.synthetic(n_cities=6, n_industries=4, seed=0))
+    with pytest.raises(SchemaError) as info:
+        spatialocc.invert(data)
+    assert info.type is SchemaError
+    message = str(info.value)
+    assert message.startswith(f"'{name}'") and "too large" in message and "1e+100" in message
+    assert first_cell in message and "more)" in message
+
+
+def test_a_single_huge_wage_names_its_city() -> None:
+    data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, seed=0)
+    wage = data["wage"].copy()
+    city = str(wage["city"].values[3])
+    wage.loc[{"year": 2015, "occupation": "nonCNR", "city": city}] = 1e300
+    with pytest.raises(SchemaError, match="too large") as info:
+        spatialocc.invert(data.assign(wage=wage))
+    assert f"at (year=2015, occupation='nonCNR', city={city!r}). " in str(info.value)
+
+
+def test_a_model_with_huge_wages_is_refused_by_the_solvers(both_years: xr.Dataset) -> None:
+    model = _times("wage", 1e300)(both_years.sel(year=2015))
+    with pytest.raises(SchemaError, match=r"'wage' .* too large"):
+        spatialocc.solve_equilibrium(model)

@@ -39,6 +39,12 @@ KINDS: tuple[str, ...] = ("data", "model")
 #: Absolute tolerance for "sums to one" and symmetry checks.
 SHARE_TOL = 1e-6
 
+#: The largest magnitude of a "bounded" variable (wages, employment, prices, distances). The
+#: kernels multiply and sum such values (wage bills w*L over every cell, incomes, spending);
+#: products of two values up to 1e100, summed over any number of cells, stay far below the
+#: double-precision overflow at 1.8e308, and no currency or count comes near the bound.
+MAX_MAGNITUDE = 1e100
+
 
 def validate(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
     """Check ``ds`` against the spatialocc schema and return it unchanged.
@@ -60,8 +66,9 @@ def validate(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
         :class:`CoordinateMismatchError`, :class:`DuplicateLabelError`,
         :class:`NonFiniteValueError`, :class:`NegativeValueError`, :class:`ShareError`,
         :class:`DistanceMatrixError`; :class:`SchemaError` itself for a parameter outside
-        its range (ν <= 1, ε = 1), a coordinate out of its range (``lat``, ``lon``,
-        ``division``) and a variable or coordinate of the wrong type.
+        its range (ν <= 1, ε = 1), a wage, employment, price or distance beyond
+        :data:`MAX_MAGNITUDE` (1e100, near overflow), a coordinate out of its range
+        (``lat``, ``lon``, ``division``) and a variable or coordinate of the wrong type.
     ValueError
         ``kind`` is not one of the accepted values.
     TypeError
@@ -475,6 +482,15 @@ def _check_values(ds: xr.Dataset, var: Variable, kind: str | None) -> None:
             f"workers has employment 0, not NaN)."
         )
     valid = da  # comparisons with NaN are False: allowed NaNs never fail the checks below
+    if "bounded" in checks:
+        bad = np.abs(valid) > MAX_MAGNITUDE
+        if bad.any():
+            raise SchemaError(
+                f"{name} is too large to compute with: its magnitude must be at most "
+                f"{MAX_MAGNITUDE:g}{units}, but exceeds it{_found(da, bad)}. Products and sums "
+                f"of such values overflow double precision; check the units and the cells "
+                f"named (a unit prefix or a scaling applied twice)."
+            )
     if "greater_than_one" in checks:
         bad = valid <= 1
         if bad.any():
