@@ -224,11 +224,7 @@ def test_a_failure_in_a_late_stage_keeps_the_finished_ones(
     options) finish the study."""
     out = tmp_path / "results"
     solve = pipeline.STAGE_FUNCTIONS["solve"]
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("the solver exploded")
-
-    monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, "solve", broken)
+    monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, "solve", exploded)
     argv = ["run", str(data_file), "--out", str(out), "--variants", "", "--tau", "cue"]
     assert main([*argv, "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
@@ -246,6 +242,19 @@ def test_a_failure_in_a_late_stage_keeps_the_finished_ones(
         assert main([*shlex.split(command)[1:], "--quiet"]) == 0
     assert set(digest(out)) >= {"no_externalities.nc", "optimum.nc", "decompose.txt", "plot.txt"}
     assert leftovers(out) == []
+
+
+def exploded(*args, **kwargs):
+    """A stage that fails."""
+    raise RuntimeError("the solver exploded")
+
+
+def one_line_error(capsys) -> str:
+    """The error message printed, checked to be one line."""
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("spatialocc: error: "), err
+    return err.removeprefix("spatialocc: error: ")
 
 
 def fake_stage(stage: str):

@@ -14,19 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xarray as xr
-from test_cli import digest
+from test_cli import digest, exploded, one_line_error
 
 import spatialocc
 from spatialocc import pipeline
 from spatialocc.__main__ import main
 from spatialocc.solvers import decomposition
-
-
-def one_line_error(capsys) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("spatialocc: error: "), err
-    return err.removeprefix("spatialocc: error: ")
 
 
 def data_file(folder: Path, name: str, data: xr.Dataset) -> str:
@@ -241,10 +234,7 @@ def test_estimation_options_not_in_the_model_are_refused(
 def test_the_options_are_repeated_in_the_advice_after_a_failure(
     tmp_path: Path, housing: Path, monkeypatch, capsys
 ) -> None:
-    def broken(*args, **kwargs):
-        raise RuntimeError("the solver exploded")
-
-    monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, "plot", broken)
+    monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, "plot", exploded)
     for stage in ("solve", "optimal", "decompose"):
         monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, stage, lambda *args: None)
     out = tmp_path / "out"

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_cli import digest
+from test_cli import digest, one_line_error
 
 import spatialocc
 from spatialocc.__main__ import main
@@ -54,10 +54,7 @@ def refused(argv: list[str], out: Path, monkeypatch, capsys) -> str:
     assert main([*argv, "--out", str(out), "--quiet"]) == 2
     assert time.perf_counter() - began < PROMPT
     assert (digest(out) if out.exists() else None) == before
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("spatialocc: error: "), err
-    return err.removeprefix("spatialocc: error: ")
+    return one_line_error(capsys)
 
 
 def test_a_natural_earth_folder_that_does_not_exist(
