@@ -186,7 +186,9 @@ class OutputFolder:
 
     def unlock(self) -> None:
         if self._lock is not None:
-            os.close(self._lock)  # closing releases the flock
+            # unlocked explicitly: a forked child holding the descriptor would keep the lock
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            os.close(self._lock)
             self._lock = None
 
     # -- reading the visible set ----------------------------------------------------------------

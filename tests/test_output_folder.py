@@ -22,6 +22,7 @@ from test_cli import digest, leftovers
 
 import spatialocc
 from spatialocc.__main__ import main
+from spatialocc.output_folder import OutputFolder
 
 #: ``python -c PAUSED WHERE ARGV...``: the command line, paused at WHERE until a line arrives on
 #: stdin. WHERE is ``commit:<method of OutputFolder>`` or ``stage:<stage>``.
@@ -266,3 +267,20 @@ def test_an_interruption_before_any_commit_changes_no_result(out: Path) -> None:
     )
     assert digest(out) == before
     assert leftovers(out) == []
+
+
+def test_the_lock_is_released_while_a_forked_child_lives_on(tmp_path: Path) -> None:
+    """A process pool forked during a run shares the lock's descriptor; the lock must still
+    end with the run."""
+    out = tmp_path / "results"
+    with OutputFolder(out, command="first", patterns={}):
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child only waits to be killed
+            time.sleep(60)
+            os._exit(0)
+    try:
+        with OutputFolder(out, command="second", patterns={}):
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
