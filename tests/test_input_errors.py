@@ -8,12 +8,15 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xarray as xr
 
 import spatialocc
 from spatialocc import (
+    DimensionError,
     DistanceMatrixError,
+    InconsistentDataError,
     NegativeValueError,
     NonFiniteValueError,
     SchemaError,
@@ -221,3 +224,49 @@ def test_a_model_with_huge_wages_is_refused_by_the_solvers(both_years: xr.Datase
     model = _times("wage", 1e300)(both_years.sel(year=2015))
     with pytest.raises(SchemaError, match=r"'wage' .* too large"):
         spatialocc.solve_equilibrium(model)
+
+
+# -- economies the model cannot describe -----------------------------------------------------------
+
+
+def _no_tradable_industry(ds: xr.Dataset) -> xr.Dataset:
+    """Every industry non-tradable, with the prices, elasticities and shares that requires."""
+    tradable = ds["tradable"]
+    alpha = ds["consumption_share"]
+    rest = (1 - alpha.sum("industry")) / int(tradable.sum())
+    return ds.assign_coords(tradable=tradable & False).assign(
+        price_nontradable=ds["price_nontradable"].fillna(1.0),
+        trade_cost_elasticity=ds["trade_cost_elasticity"] * np.nan,
+        consumption_share=alpha.where(~tradable, rest),
+    )
+
+
+def test_an_economy_without_a_tradable_industry_is_refused() -> None:
+    """It failed with "real-estate value added does not exceed its wage bill", whose advice
+    does not help: the model needs a tradable industry."""
+    data = _no_tradable_industry(spatialocc.datasets.synthetic(n_cities=6, n_industries=4))
+    spatialocc.validate(data, kind="data")
+    with pytest.raises(InconsistentDataError, match="at least one tradable industry") as info:
+        spatialocc.invert(data)
+    assert "assign_coords(tradable=" in str(info.value)
+
+
+def test_an_economy_without_cities_is_refused() -> None:
+    """It failed with a raw IndexError."""
+    data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4)
+    empty = data.isel(city=[], origin=[])
+    with pytest.raises(DimensionError, match="'city' is empty") as info:
+        spatialocc.invert(empty)
+    assert "at least one" in str(info.value)
+    model = spatialocc.invert(data).sel(year=2015)
+    with pytest.raises(DimensionError, match="'city' is empty"):
+        spatialocc.solve_equilibrium(model.isel(city=[], origin=[]))
+
+
+def test_a_single_city_is_refused_by_the_inversion() -> None:
+    data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4)
+    one = data.isel(city=[0], origin=[0])
+    city = str(one["city"].values[0])
+    with pytest.raises(DimensionError, match="at least two cities") as info:
+        spatialocc.invert(one)
+    assert repr(city) in str(info.value)

@@ -56,7 +56,7 @@ def validate(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
     kind
         ``"data"``: the input of :func:`spatialocc.invert` (observed data and parameters);
         ``"model"``: a calibrated model as returned by ``invert``; ``None``: check only the
-        variables present.
+        variables present. Both kinds describe an economy: no core dimension may be empty.
 
     Raises
     ------
@@ -94,15 +94,18 @@ def validate(ds: xr.Dataset, kind: Kind | None = None) -> xr.Dataset:
 
 
 def check_structure(ds: xr.Dataset, kind: Kind | None = None, *, require: bool = True) -> None:
-    """The structural half of :func:`validate`: dimensions, labels, required variables (unless
-    ``require`` is False: a solver names the variables it reads itself), dimensions of each
-    variable and coordinate. Reads no values of dask-backed variables."""
+    """The structural half of :func:`validate`: dimensions, labels, no empty core dimension
+    and the required variables of a ``kind`` (unless ``require`` is False: a solver names the
+    variables it reads itself), dimensions of each variable and coordinate. Reads no values
+    of dask-backed variables."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS} or None, got {kind!r}")
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"expected an xarray.Dataset, got {type(ds).__name__}")
     _check_dimension_names(ds)
     _check_labels(ds)
+    if kind is not None:
+        _check_not_empty(ds, kind)
     if require:
         _check_required(ds, kind)
     for name in ds.variables:
@@ -254,6 +257,18 @@ def _check_labels(ds: xr.Dataset) -> None:
             raise CoordinateMismatchError(
                 f"coordinates {partner!r} and {dim!r} must hold the same labels in the same "
                 f"order ({detail}). {fix}"
+            )
+
+
+def _check_not_empty(ds: xr.Dataset, kind: str) -> None:
+    """A 'data' or 'model' Dataset describes an economy: no core dimension may be empty."""
+    for dim in ds.dims:
+        if dim in CORE_DIMS and ds.sizes[dim] == 0:
+            raise DimensionError(
+                f"dimension {dim!r} is empty (length 0), but a {kind!r} Dataset describes an "
+                f"economy and needs at least one {DIMENSIONS[dim].long_name}. Check the "
+                f"selection that built it (labels passed to ds.sel that are not in {dim!r} "
+                f"select nothing)."
             )
 
 

@@ -10,7 +10,12 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from spatialocc.dims.errors import InconsistentDataError, MissingVariableError, format_labels
+from spatialocc.dims.errors import (
+    DimensionError,
+    InconsistentDataError,
+    MissingVariableError,
+    format_labels,
+)
 from spatialocc.dims.schema import (
     REAL_ESTATE,
     VARIABLES,
@@ -112,6 +117,16 @@ def invert_arrays(
         raise InconsistentDataError(
             f"industry {labels.industry[RE]!r} is the real-estate industry and must be "
             f"non-tradable (its tradable flag is True)."
+        )
+    if not T.any():
+        raise InconsistentDataError(
+            f"the model needs at least one tradable industry, but every industry "
+            f"({labels.industries(NT)}) is marked non-tradable: with only local goods, all "
+            f"spending stays in its city and national land income is not determined "
+            f"(MODEL.md section 3, step 3; the tradables' consumption shares close the "
+            f"national market). Mark the traded industries (manufacturing, for instance): "
+            f"ds.assign_coords(tradable=('industry', [True, ..., False])), with their "
+            f"price_nontradable NaN and a trade_cost_elasticity."
         )
     composite = NT.copy()
     composite[RE] = False
@@ -555,10 +570,12 @@ def invert(
         Input that does not follow the schema (see :func:`spatialocc.validate`); for
         dask-backed data the values are checked when the result is computed, with the same
         errors.
+    DimensionError
+        Fewer than two cities.
     InconsistentDataError
-        Input the model cannot rationalize: β outside [0, 1), γ outside (0, 1], α outside
-        (0, 1), land income not positive, missing non-tradable employment; the message names
-        the cities and industries at fault.
+        Input the model cannot rationalize: no tradable industry, β outside [0, 1), γ outside
+        (0, 1], α outside (0, 1), land income not positive, missing non-tradable employment;
+        the message names the cities and industries at fault.
 
     Examples
     --------
@@ -579,6 +596,14 @@ def invert(
             "with amenities='additive'"
         )
     check_structure(data, "data")
+    if data.sizes["city"] < 2:
+        raise DimensionError(
+            f"invert needs at least two cities, but the data have one "
+            f"({format_labels(data.indexes['city'])}): the model describes where workers live "
+            f"and what cities trade, and amenities and unit costs are measured relative to "
+            f"other cities; a lone city would have to consume exactly its own net output of "
+            f"every tradable. Keep two or more cities: data.sel(city=labels, origin=labels)."
+        )
     data = checked_values(double_precision(data), "data")
     industries = data.indexes["industry"]
     if real_estate not in industries:
