@@ -8,8 +8,10 @@ stricter check of dtypes and attribute types on top.
 
 from __future__ import annotations
 
+import errno
 import numbers
 import os
+import re
 import stat
 import unicodedata
 from pathlib import Path
@@ -489,6 +491,53 @@ def test_error_mid_write_leaves_nothing_behind(tmp_path, monkeypatch, economy, e
     else:
         assert not path.exists()
         assert leftovers(tmp_path) == []
+
+
+DISK_FULL_ERRORS = {
+    "ENOSPC": OSError(errno.ENOSPC, "No space left on device"),
+    "HDF error on a full disk": RuntimeError("NetCDF: HDF error"),
+}
+
+
+@pytest.mark.parametrize("error", sorted(DISK_FULL_ERRORS))
+@pytest.mark.parametrize("existing", [False, True])
+def test_full_disk_says_so(tmp_path, monkeypatch, economy, error, existing):
+    """A full disk gave "NetCDF: HDF error": it is an OSError ENOSPC naming the file, and the
+    write still leaves nothing behind."""
+    path = tmp_path / "economy.nc"
+    if existing:
+        spatialocc.to_netcdf(economy, path)
+        before = path.read_bytes()
+    raised = DISK_FULL_ERRORS[error]
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", _failing_to_netcdf(lambda _: raised, []))
+    monkeypatch.setattr(io, "_free_space", lambda folder: 0)
+    expected = re.escape(f"no space left on device while writing {path}")
+    with pytest.raises(OSError, match=expected) as info:
+        spatialocc.to_netcdf(economy, path)
+    assert info.value.errno == errno.ENOSPC and info.value.__cause__ is raised
+    assert str(raised) in str(info.value)
+    if existing:
+        assert path.read_bytes() == before
+        assert leftovers(tmp_path) == ["economy.nc"]
+    else:
+        assert leftovers(tmp_path) == []
+
+
+def test_full_disk_is_reported_for_tables_and_figures_too(tmp_path):
+    target = tmp_path / "table.md"
+    expected = re.escape(f"no space left on device while writing {target}")
+    with pytest.raises(OSError, match=expected), io.atomic_path(target) as tmp:
+        tmp.write_text("| a")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert leftovers(tmp_path) == []
+
+
+def test_hdf_error_with_free_space_is_not_called_a_full_disk(tmp_path, monkeypatch, economy):
+    raised = RuntimeError("NetCDF: HDF error")
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", _failing_to_netcdf(lambda _: raised, []))
+    with pytest.raises(RuntimeError) as info:
+        spatialocc.to_netcdf(economy, tmp_path / "economy.nc")
+    assert info.value is raised
 
 
 @pytest.mark.parametrize("existing", [False, True])

@@ -4,9 +4,11 @@ atomic write (:func:`atomic_path`) that every file the package writes goes throu
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import secrets
+import shutil
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,9 @@ VERSION_ATTR = "spatialocc_version"
 #: ``null`` for a global attribute), the attributes stored as int8 because NetCDF has no
 #: boolean attribute type.
 BOOL_ATTRS = "spatialocc_bool_attributes"
+#: Free space (bytes) below which a failed write is taken for a full disk: the NetCDF library
+#: reports a failed write on a full disk as "NetCDF: HDF error", without the errno.
+FULL_DISK_FREE = 1 << 20
 
 
 def _version() -> str:
@@ -94,7 +99,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     The file is flushed to disk and renamed over ``path`` in one step only when the ``with``
     block finishes without an error, so a failure or a crash mid-write leaves no partial file
-    and never destroys an existing one; on an error the temporary file is removed. The
+    and never destroys an existing one; on an error the temporary file is removed. A write
+    that fails on a full disk raises ``OSError`` with ``errno.ENOSPC`` and the message "no
+    space left on device while writing <path>" (whatever the writer's own error was). The
     temporary file is created with mode ``0o666`` less the umask, as ``open`` would create
     ``path`` (not ``tempfile.mkstemp``'s ``0o600``, which the result would keep), so every file
     type ends with the same permissions. The folder of ``path`` must exist.
@@ -119,10 +126,37 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
+        free = _free_space(path.parent)  # measured before the partial file is removed
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
+        if _disk_full(exc, free):
+            raise OSError(
+                errno.ENOSPC,
+                f"no space left on device while writing {path} ("
+                + ("" if free is None else f"{free:,} bytes free in {path.parent}; ")
+                + f"the writer reported: {exc}). Free space or write elsewhere; no partial "
+                f"file was left and an earlier file at that path is untouched.",
+            ) from exc
         raise
+
+
+def _free_space(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def _disk_full(exc: BaseException, free: int | None) -> bool:
+    """Whether the failed write ``exc`` is a full disk: ENOSPC anywhere in its chain, or an
+    I/O error of the NetCDF/HDF5 library (which drops the errno) with almost no space left."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return isinstance(exc, OSError | RuntimeError) and free is not None and free < FULL_DISK_FREE
 
 
 def to_netcdf(
@@ -151,6 +185,12 @@ def to_netcdf(
     -------
     pathlib.Path
         The path written.
+
+    Raises
+    ------
+    OSError
+        With ``errno.ENOSPC`` and the message "no space left on device while writing
+        <path>" when the disk fills up during the write (see :func:`atomic_path`).
 
     Examples
     --------
