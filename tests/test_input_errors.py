@@ -22,15 +22,14 @@ from spatialocc import (
     SchemaError,
     ShareError,
 )
+from spatialocc.paper import TAU
 from tests.conftest import raise_if_dask_computes
-
-TAU = {"tau_share": {"CNR": 1.304, "nonCNR": 0.835}, "tau_size": {"CNR": 0.349, "nonCNR": 0.357}}
 
 
 @pytest.fixture(scope="module")
-def both_years() -> xr.Dataset:
-    data = spatialocc.datasets.synthetic(n_cities=12, n_industries=6, seed=3)
-    return spatialocc.with_externalities(spatialocc.invert(data), **TAU)
+def both_years(small_model: xr.Dataset) -> xr.Dataset:
+    """The 12-city economy of both years with the paper's externalities."""
+    return spatialocc.with_externalities(small_model, **TAU)
 
 
 def _shares_times(model: xr.Dataset, factor: float) -> xr.Dataset:
