@@ -219,6 +219,7 @@ def test_the_estimation_options_reach_the_estimation(
             "(e.g. --cluster city, or none)",
         ),
     ],
+    ids=["unknown instrument", "one instrument", "unknown fixed effect", "unknown cluster"],
 )
 def test_estimation_options_not_in_the_model_are_refused(
     option: str, value: str, start: str, end: str, collinear: Path, capsys
