@@ -66,3 +66,11 @@ def test_unknown_name_lists_the_registered_ones(registry) -> None:
         spatialocc.datasets.load("atlantis")
     with pytest.raises(pipeline.PipelineError, match="bundled dataset \\(us, synthetic, tiny\\)"):
         pipeline.load_data("atlantis")
+
+
+def test_the_pipeline_loads_the_bundled_us_data_without_a_seed() -> None:
+    """load_us takes **kwargs for open_dataset: a catch-all must not count as taking a seed."""
+    assert not loaders.REGISTRY["us"].accepts("seed")
+    assert loaders.REGISTRY["synthetic"].accepts("seed")
+    data = pipeline.load_data("us", seed=3)
+    assert data.sizes["city"] == 382

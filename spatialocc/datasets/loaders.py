@@ -30,9 +30,14 @@ class NamedDataset:
     loader: Callable[..., xr.Dataset]
 
     def accepts(self, keyword: str) -> bool:
-        """Whether the loader takes the keyword argument ``keyword`` (e.g. ``seed``)."""
-        parameters = inspect.signature(self.loader).parameters.values()
-        return any(p.name == keyword or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+        """Whether the loader names the keyword argument ``keyword`` (e.g. ``seed``) among its
+        parameters; a ``**kwargs`` catch-all does not count (it may pass it on to a function
+        that does not take it)."""
+        parameter = inspect.signature(self.loader).parameters.get(keyword)
+        return parameter is not None and parameter.kind in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        )
 
 
 #: The registered datasets by name, in the order of registration.
