@@ -20,7 +20,7 @@ import xarray as xr
 from scipy.special import logsumexp
 
 from spatialocc.dims.errors import DimensionError, MissingVariableError
-from spatialocc.dims.schema import annotate, double_precision, kernel_dims
+from spatialocc.dims.schema import VARIABLES, annotate, double_precision, kernel_dims
 from spatialocc.dims.validation import (
     check_core_chunks,
     check_structure,
@@ -279,31 +279,43 @@ SOLUTION: dict[str, tuple[str, ...]] = {
     **{f"residual_{c}": () for c in CONDITIONS},
 }
 
-#: Model inputs of the kernel: name -> core dimensions.
+#: Model inputs of the kernel: name -> core dimensions, the schema's full layout (optional
+#: dimensions included: the kernel broadcasts what a model leaves out). Two inputs exist only
+#: for the kernel and are not in the schema: national employment by occupation and the
+#: numeraire (total nominal income), both computed by :func:`economy_inputs`.
 ECONOMY_INPUTS: dict[str, tuple[str, ...]] = {
-    "productivity_exogenous": ("occupation", "industry", "city"),
-    "tau_share": ("occupation",),
-    "tau_size": ("occupation",),
-    "amenity": ("occupation", "city"),
-    "land": ("city",),
-    "distance": ("city", "origin"),
-    "trade_cost_elasticity": ("industry",),
-    "consumption_share": ("occupation", "industry"),
-    "value_added_share": ("industry", "city"),
-    "input_share": ("input", "industry", "city"),
-    "land_share": ("industry", "city"),
+    **{
+        name: VARIABLES[name].dims
+        for name in (
+            "productivity_exogenous",
+            "tau_share",
+            "tau_size",
+            "amenity",
+            "land",
+            "distance",
+            "trade_cost_elasticity",
+            "consumption_share",
+            "value_added_share",
+            "input_share",
+            "land_share",
+        )
+    },
     "national_employment": ("occupation",),
     "nominal_income": (),
-    "theta": (),
-    "nu": (),
-    "epsilon": (),
-    "additive_amenities": (),
-    "amenity_additive": ("occupation", "city"),
-    "nu_additive": ("occupation",),
+    **{
+        name: VARIABLES[name].dims
+        for name in (
+            "theta",
+            "nu",
+            "epsilon",
+            "additive_amenities",
+            "amenity_additive",
+            "nu_additive",
+        )
+    },
 }
 START_INPUTS: dict[str, tuple[str, ...]] = {
-    "wage": ("occupation", "city"),
-    "employment": ("occupation", "industry", "city"),
+    name: VARIABLES[name].dims for name in ("wage", "employment")
 }
 
 #: Every variable of a model that a solve reads (its fundamentals, parameters and start).

@@ -10,7 +10,7 @@ import xarray as xr
 
 from spatialocc._aliases import lazy_aliases
 from spatialocc.dims.errors import MissingVariableError
-from spatialocc.dims.schema import annotate
+from spatialocc.dims.schema import annotate, kernel_dims
 from spatialocc.solvers import equilibrium as eq
 from spatialocc.solvers.inversion import AmenityForm
 from spatialocc.solvers.policies import pandemic_payments  # noqa: F401 (its former home)
@@ -199,9 +199,7 @@ def wedge(solution: xr.Dataset) -> xr.DataArray:
 
 
 OPTIMUM_EXTRA: dict[str, tuple[str, ...]] = {
-    "wedge": ("occupation", "city"),
-    "lump_sum": ("occupation",),
-    "pareto_weight": ("occupation",),
+    name: kernel_dims(name) for name in ("wedge", "lump_sum", "pareto_weight")
 }
 
 
