@@ -1,30 +1,46 @@
 """Linear IV estimators on partialled data: numpy kernels (STYLE.md point 1).
 
-Every function here takes plain arrays from which the fixed effects and exogenous controls
-have already been partialled out (Frisch-Waugh-Lovell) and which have already been multiplied
-by the square root of the regression weights: ``y`` (n,), ``X`` (n, p) endogenous regressors,
-``Z`` (n, q) excluded instruments. What the partialling removed is carried by ``absorbed``,
-the number of parameters it stands for, so that small-sample corrections count them.
+Every function here takes plain arrays from which the fixed effects have already been
+partialled out (Frisch-Waugh-Lovell) and which have already been multiplied by the square root
+of the regression weights: ``y`` (n,), ``X`` (n, p) regressors, ``Z`` (n, q) instruments.
+Exogenous regressors, if any, are the last ``exog`` columns of both ``X`` and ``Z`` (the full
+design, as Stata's ``ivregress``). What the partialling removed is carried by ``absorbed``,
+the number of parameters it stands for, so that small-sample corrections count them; the
+weights themselves are passed only to center moments.
 
-Conventions (checked against linearmodels 7.1 in ``tests/test_estimate.py``):
+Conventions (checked against Stata's ``ivregress`` in ``tests/test_stata.py`` and against
+linearmodels 7.1 in ``tests/test_estimate.py``):
 
+* Homoskedastic ("iid", Stata's ``unadjusted``) inference, :data:`IID`: the moment
+  covariance is ``s² Z'Z/n`` (``(E'E/n) ⊗ (Z'Z/n)`` for several residuals); the k-class
+  covariance is ``s² (X'(I - κ M_Z)X)^{-1}`` with ``s² = e'e/(n-k)`` under
+  ``small_sample`` and ``e'e/n`` otherwise.
 * Cluster-robust covariances combine one or several cluster dimensions by inclusion-exclusion
   (Cameron, Gelbach and Miller 2011): with two, ``V = V_a + V_b - V_{a∩b}``. With
   ``small_sample=True`` each term is multiplied by ``G/(G-1) (n-1)/(n-k)`` with its own
   number of clusters ``G`` (``k`` counts the regressors and ``absorbed``); without clusters
   the heteroskedasticity-robust covariance is multiplied by ``n/(n-k)``.
 * 2SLS, LIML and OLS are k-class estimators; their sandwich uses the bread
-  ``X'(I - κ M_Z)X`` and scores ``(P_Z X)_i e_i``.
+  ``X'(I - κ M_Z)X`` and scores ``(P_Z X)_i e_i``. LIML's κ is the smallest root of
+  ``det(W'M_1 W - κ W'M_Z W)`` with the exogenous regressors partialled (``M_1``).
 * Two-step GMM starts from 2SLS; CUE minimizes ``n ḡ(β)' S(β)^{-1} ḡ(β)``. Their weight
-  matrices never carry small-sample factors (a common factor does not move the estimates);
-  their covariance is the GMM sandwich with ``S`` at the final residuals, which does.
-* A multiway combination need not be positive definite; when one is not, its intersection
-  terms are dropped (``V_a + V_b``, positive semi-definite and asymptotically equivalent,
-  MacKinnon, Nielsen and Webb 2021) and the fit records :data:`DROPPED_INTERSECTIONS`
-  **[choice]**. The comparisons with linearmodels use data where this does not happen.
+  matrices are of the covariance's type (``wmatrix()`` = ``vce()``) and never carry
+  small-sample factors (a common factor does not move the estimates); under iid the weight
+  matrix takes σ² about the residuals' mean, as Stata's ``wmatrix(unadjusted)``. Their
+  covariance is the GMM sandwich with ``S`` at the final residuals, which does carry them.
+* ``center`` (Stata's): the weight matrix centers the moments ``w_i z_i e_i`` by their
+  weighted mean ``Σ s_i / Σ w_i``, the final covariance by the unweighted mean of
+  ``z_i e_i`` (:func:`center_scores`); without weights both are the plain mean.
+* Positive definiteness of a moment covariance is decided on its correlation form
+  (:func:`is_positive_definite`), so that no decision depends on the units of an
+  instrument. A multiway combination need not be positive definite; when one is not, its
+  intersection terms are dropped (``V_a + V_b``, positive semi-definite and asymptotically
+  equivalent, MacKinnon, Nielsen and Webb 2021) and the fit records
+  :data:`DROPPED_INTERSECTIONS` **[choice]**.
 * The Kleibergen-Paap rk Wald F and the Sanderson-Windmeijer F are scaled as Stata's
   ``ivreg2`` does: ``W/(n-1) (n-q-c)/q (M-1)/M`` under clustering (``M`` the smallest number
-  of clusters), ``W/n (n-q-c)/q`` otherwise, with ``c = absorbed``.
+  of clusters), ``W/n (n-q-c)/q`` otherwise, with ``c = absorbed`` (callers pass the
+  counted fixed effects plus the partialled exogenous regressors).
 
 Examples
 --------
@@ -82,10 +98,12 @@ class ClusterTerm:
 @dataclass(frozen=True)
 class Clusters:
     """Cluster structure of a sample: ``terms`` is empty for heteroskedasticity-robust
-    (observation-level) inference."""
+    (observation-level) inference; ``iid`` marks homoskedastic ("unadjusted") inference,
+    where the moment covariance is ``s² Z'Z/n`` (see :func:`moment_covariance`)."""
 
     terms: tuple[ClusterTerm, ...]
     n_clusters: tuple[int, ...]
+    iid: bool = False
 
     @property
     def clustered(self) -> bool:
@@ -96,15 +114,22 @@ class Clusters:
         return min(self.n_clusters)
 
 
+#: Homoskedastic ("iid", Stata's ``vce(unadjusted)``) inference.
+IID = Clusters((), (), iid=True)
+#: Heteroskedasticity-robust inference without clusters.
+HETERO = Clusters((), ())
+
+
 def make_clusters(codes: Sequence[np.ndarray]) -> Clusters:
     """Cluster terms for one or several cluster dimensions given as integer codes (n,).
 
     With ``d`` dimensions there are ``2**d - 1`` terms: each nonempty subset of dimensions
-    contributes the clusters of its intersection with sign ``(-1)**(|subset| + 1)``.
+    contributes the clusters of its intersection with sign ``(-1)**(|subset| + 1)``. No
+    codes: heteroskedasticity-robust inference (:data:`HETERO`).
     """
     codes = [np.asarray(c) for c in codes]
     if not codes:
-        return Clusters((), ())
+        return HETERO
     n = codes[0].shape[0]
     terms = []
     for size in range(1, len(codes) + 1):
@@ -202,6 +227,61 @@ def robust_score_covariance(
     return S
 
 
+def center_scores(
+    scores: np.ndarray, weights: np.ndarray | None, *, weighted_mean: bool = True
+) -> np.ndarray:
+    """Scores of weighted data (row i already carries the regression weight w_i, as
+    ``(√w z)(√w e) = w z e``) centered as Stata's ``ivregress ..., center`` centers them:
+    ``s_i - w_i m`` with ``m`` the weighted mean of the moments ``Σ s_i / Σ w_i``
+    (``weighted_mean=True``, the GMM weight matrix) or their unweighted mean
+    ``mean(s_i / w_i)`` (``False``, the final covariance). Without weights both are the
+    plain mean of the scores."""
+    if weights is None:
+        return scores - scores.mean(axis=0)
+    w = np.asarray(weights, dtype=float)[:, None]
+    if weighted_mean:
+        m = scores.sum(axis=0) / w.sum()
+    else:
+        m = np.divide(scores, w, out=np.zeros_like(scores), where=w > 0).mean(axis=0)
+    return scores - w * m
+
+
+def moment_covariance(
+    A: np.ndarray,
+    E: np.ndarray,
+    clusters: Clusters,
+    notes: set[str] | None = None,
+    *,
+    small_sample: bool = False,
+    n_params: int = 0,
+    center: bool = False,
+    weights: np.ndarray | None = None,
+    weighted_mean: bool = True,
+) -> np.ndarray:
+    """Covariance of the moments ``e_i ⊗ a_i`` (``A`` (n, q), residuals ``E`` (n,) or
+    (n, m); columns ordered residual-major, as ``column_stack([E[:, j] * A ...])``).
+
+    Homoskedastic (``clusters.iid``): ``(E'E/n) ⊗ (A'A/n)`` times ``n/(n-k)`` with
+    ``small_sample``; ``center`` takes the residuals about their weighted mean. Otherwise
+    the (cluster-)robust :func:`robust_score_covariance` of the scores, centered by
+    :func:`center_scores` when ``center``.
+    """
+    n = A.shape[0]
+    R = E.reshape(n, -1)
+    if clusters.iid:
+        if center:
+            root = np.ones(n) if weights is None else np.sqrt(np.asarray(weights, float))
+            R = R - root[:, None] * ((root[:, None] * R).sum(axis=0) / (root**2).sum())
+        factor = n / (n - n_params) if small_sample else 1.0
+        return factor * np.kron(R.T @ R / n, A.T @ A / n)
+    scores = np.column_stack([R[:, [j]] * A for j in range(R.shape[1])])
+    if center:
+        scores = center_scores(scores, weights, weighted_mean=weighted_mean)
+    return robust_score_covariance(
+        scores, clusters, notes, small_sample=small_sample, n_params=n_params
+    )
+
+
 # -- estimators --------------------------------------------------------------------------------
 
 
@@ -229,10 +309,14 @@ def _project(Z: np.ndarray, A: np.ndarray) -> np.ndarray:
     return Z @ coef
 
 
-def liml_kappa(y: np.ndarray, X: np.ndarray, Z: np.ndarray) -> float:
-    """Smallest root κ of ``det(W'W - κ W'M_Z W) = 0`` with ``W = [y X]``."""
-    W = np.column_stack([y, X])
+def liml_kappa(y: np.ndarray, X: np.ndarray, Z: np.ndarray, exog: int = 0) -> float:
+    """Smallest root κ of ``det(W'M_1 W - κ W'M_Z W) = 0`` with ``W = [y X_endog]`` and
+    ``M_1`` the annihilator of the ``exog`` exogenous regressors, the last ``exog`` columns
+    of ``X`` (also the last columns of ``Z``); ``M_1 = I`` when there are none."""
+    W = np.column_stack([y, X[:, : X.shape[1] - exog]])
     W_res = W - _project(Z, W)
+    if exog:
+        W = W - _project(X[:, X.shape[1] - exog :], W)
     roots = scipy.linalg.eigh(W.T @ W, W_res.T @ W_res, eigvals_only=True)
     return float(roots.min())
 
@@ -257,6 +341,7 @@ def _kclass_fit(
     absorbed: int,
     center: bool,
     overid: bool,
+    weights: np.ndarray | None = None,
 ) -> IVFit:
     n, p = X.shape
     Xhat = _project(Z, X)
@@ -266,18 +351,18 @@ def _kclass_fit(
     params = np.linalg.solve(A, b)
     resid = y - X @ params
     notes: set[str] = set()
-    S = robust_score_covariance(
-        Xhat * resid[:, None], clusters, notes, small_sample=small_sample, n_params=p + absorbed
-    )
+    k = p + absorbed
     bread = np.linalg.inv(A / n)
-    cov = bread @ S @ bread / n
+    if clusters.iid:  # s² (X'(I - κ M_Z)X)^{-1}
+        s2 = resid @ resid / (n - k if small_sample else n)
+        cov = s2 * bread / n
+    else:
+        S = moment_covariance(Xhat, resid, clusters, notes, small_sample=small_sample, n_params=k)
+        cov = bread @ S @ bread / n
     j, df = (
-        hansen_j(y, X, Z, resid, clusters, center=center, notes=notes)
+        hansen_j(y, X, Z, resid, clusters, center=center, notes=notes, weights=weights)
         if overid
-        else (
-            np.nan,
-            0,
-        )
+        else (np.nan, 0)
     )
     return IVFit(
         method,
@@ -291,7 +376,9 @@ def _kclass_fit(
     )
 
 
-def fit_ols(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -> IVFit:
+def fit_ols(
+    y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False, weights=None, exog=0
+) -> IVFit:
     """Ordinary least squares of ``y`` on ``X`` (``Z`` is ignored)."""
     return _kclass_fit(
         y,
@@ -307,7 +394,9 @@ def fit_ols(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -
     )
 
 
-def fit_2sls(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -> IVFit:
+def fit_2sls(
+    y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False, weights=None, exog=0
+) -> IVFit:
     """Two-stage least squares; Hansen's J as :func:`hansen_j`."""
     return _kclass_fit(
         y,
@@ -320,23 +409,27 @@ def fit_2sls(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) 
         absorbed=absorbed,
         center=center,
         overid=True,
+        weights=weights,
     )
 
 
-def fit_liml(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -> IVFit:
+def fit_liml(
+    y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False, weights=None, exog=0
+) -> IVFit:
     """Limited-information maximum likelihood (k-class with κ the smallest root); the
     sandwich uses the scores (P_Z X)_i e_i, as linearmodels does."""
     return _kclass_fit(
         y,
         X,
         Z,
-        liml_kappa(y, X, Z),
+        liml_kappa(y, X, Z, exog),
         clusters,
         method="liml",
         small_sample=small_sample,
         absorbed=absorbed,
         center=center,
         overid=True,
+        weights=weights,
     )
 
 
@@ -356,16 +449,21 @@ def _gmm_cov(
     small_sample: bool,
     absorbed: int,
     center: bool,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     n, p = X.shape
     Q = Z.T @ X / n
-    S = robust_score_covariance(
-        Z * resid[:, None],
+    # Stata centers the final covariance's moments by their unweighted mean
+    S = moment_covariance(
+        Z,
+        resid,
         clusters,
         notes,
         center=center,
         small_sample=small_sample,
         n_params=p + absorbed,
+        weights=weights,
+        weighted_mean=False,
     )
     bread = np.linalg.inv(Q.T @ W @ Q)
     cov = bread @ (Q.T @ W @ S @ W @ Q) @ bread / n
@@ -392,14 +490,16 @@ def hansen_j(
     *,
     center: bool = False,
     notes: set[str] | None = None,
+    weights: np.ndarray | None = None,
 ) -> tuple[float, int]:
     """Hansen's J as ``ivreg2`` reports it for 2SLS and LIML: the objective of efficient GMM
-    whose weight matrix is formed from ``resid``. NaN when exactly identified."""
+    whose weight matrix is formed from ``resid`` (Sargan's statistic under iid). NaN when
+    exactly identified."""
     n, p = X.shape
     df = Z.shape[1] - p
     if df <= 0:
         return np.nan, 0
-    S = robust_score_covariance(Z * resid[:, None], clusters, notes, center=center)
+    S = moment_covariance(Z, resid, clusters, notes, center=center, weights=weights)
     try:
         W = _inverse_weight(S, "Hansen J")
     except np.linalg.LinAlgError as err:
@@ -416,13 +516,18 @@ def hansen_j(
     return float(n * g @ W @ g), df
 
 
-def fit_gmm(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -> IVFit:
+def fit_gmm(
+    y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False, weights=None, exog=0
+) -> IVFit:
     """Two-step efficient GMM: 2SLS, then the weight matrix from its residuals; J and the
-    sandwich covariance as linearmodels' ``IVGMM``."""
+    sandwich covariance as Stata's ``ivregress gmm`` (``wmatrix()`` of the same type as the
+    covariance)."""
     n, p = X.shape
     notes: set[str] = set()
+    # Stata's wmatrix(unadjusted) takes σ² about the residuals' mean, with or without center
+    center = center or clusters.iid
     first = kclass_params(y, X, Z, 1.0)
-    S = robust_score_covariance(Z * (y - X @ first)[:, None], clusters, notes, center=center)
+    S = moment_covariance(Z, y - X @ first, clusters, notes, center=center, weights=weights)
     W = _inverse_weight(S, "two-step GMM")
     params = _gmm_params(y, X, Z, W)
     resid = y - X @ params
@@ -436,6 +541,7 @@ def fit_gmm(y, X, Z, clusters, *, small_sample=True, absorbed=0, center=False) -
         small_sample=small_sample,
         absorbed=absorbed,
         center=center,
+        weights=weights,
     )
     g = Z.T @ resid / n
     df = Z.shape[1] - p
@@ -458,7 +564,9 @@ class CUEObjective:
     With ``h_g(β) = a_g - B_g β`` the cluster sums of the moments ``z_i e_i`` (or the
     observations themselves without clusters), ``S(β) = (1/n) Σ_terms sign Σ_g h_g h_g'`` is
     quadratic in β, so each evaluation costs O(G q²) once ``a_g`` and ``B_g`` are stored.
-    ``intersections=False`` keeps only the one-dimension cluster terms.
+    ``intersections=False`` keeps only the one-dimension cluster terms. Under iid,
+    ``S(β) = s²(β) Z'Z/n`` with ``s²(β) = e(β)'e(β)/n`` (about the weighted mean with
+    ``center``), and CUE is LIML.
     """
 
     def __init__(
@@ -469,23 +577,39 @@ class CUEObjective:
         clusters: Clusters,
         center: bool,
         intersections: bool = True,
+        weights: np.ndarray | None = None,
     ) -> None:
         n = y.shape[0]
         self.n = n
         self.a_bar = Z.T @ y / n
         self.B_bar = Z.T @ X / n
+        self.iid = clusters.iid
+        if self.iid:
+            if center:  # residuals about their weighted mean: project out √w
+                root = np.ones(n) if weights is None else np.sqrt(np.asarray(weights, float))
+                y = y - root * (root @ y) / (root @ root)
+                X = X - root[:, None] * (root @ X) / (root @ root)
+            self.yy, self.Xy, self.XX = y @ y / n, X.T @ y / n, X.T @ X / n
+            self.ZZ = Z.T @ Z / n
+            self.parts = []
+            return
         zy = Z * y[:, None]
         zx = Z[:, :, None] * X[:, None, :]
         if center:
-            zy = zy - zy.mean(axis=0)
-            zx = zx - zx.mean(axis=0)
+            zy = center_scores(zy, weights)
+            zx = center_scores(zx.reshape(n, -1), weights).reshape(zx.shape)
         if clusters.clustered:
             terms = clusters.terms if intersections else clusters.terms[: len(clusters.n_clusters)]
             self.parts = [(t.sign, t.sums(zy), t.sums(zx)) for t in terms]
         else:
             self.parts = [(1, zy, zx)]
 
+    def _s2(self, params: np.ndarray) -> float:
+        return float(self.yy - 2 * params @ self.Xy + params @ self.XX @ params)
+
     def moment_covariance(self, params: np.ndarray) -> np.ndarray:
+        if self.iid:
+            return self._s2(params) * self.ZZ
         S = np.zeros((self.a_bar.size, self.a_bar.size))
         for sign, a, B in self.parts:
             h = a - B @ params
@@ -502,6 +626,8 @@ class CUEObjective:
         u = scipy.linalg.cho_solve(cho, g)
         value = self.n * float(g @ u)
         grad = -2 * self.n * (self.B_bar.T @ u)
+        if self.iid:  # S = s² ZZ: d(g'S^-1 g) adds -(g'S^-1 g)/s² ds², ds² = 2(XX β - Xy)
+            return value, grad - value / self._s2(params) * 2 * (self.XX @ params - self.Xy)
         for sign, a, B in self.parts:
             h = a - B @ params
             grad += 2 * sign * (np.einsum("gqp,q->gp", B, u).T @ (h @ u))
@@ -517,6 +643,8 @@ def fit_cue(
     small_sample=True,
     absorbed=0,
     center=False,
+    weights=None,
+    exog=0,
     starts: Sequence[np.ndarray] = (),
     gtol: float = 1e-10,
 ) -> IVFit:
@@ -530,14 +658,15 @@ def fit_cue(
     """
     p = X.shape[1]
     notes: set[str] = set()
-    candidates = [kclass_params(y, X, Z, 1.0), kclass_params(y, X, Z, liml_kappa(y, X, Z))]
+    center = center or clusters.iid  # as two-step GMM
+    candidates = [kclass_params(y, X, Z, 1.0), kclass_params(y, X, Z, liml_kappa(y, X, Z, exog))]
     first_resid = y - X @ candidates[0]
-    S0 = robust_score_covariance(Z * first_resid[:, None], clusters, notes, center=center)
+    S0 = moment_covariance(Z, first_resid, clusters, notes, center=center, weights=weights)
     intersections = DROPPED_INTERSECTIONS not in notes
     if is_positive_definite(S0):
         candidates.append(_gmm_params(y, X, Z, np.linalg.inv(S0)))
     candidates.extend(np.asarray(s, dtype=float) for s in starts)
-    objective = CUEObjective(y, X, Z, clusters, center, intersections)
+    objective = CUEObjective(y, X, Z, clusters, center, intersections, weights)
     import scipy.optimize  # lazily: only CUE needs it
 
     best = None
@@ -578,6 +707,7 @@ def fit_cue(
         small_sample=small_sample,
         absorbed=absorbed,
         center=center,
+        weights=weights,
     )
     df = Z.shape[1] - p
     # Converged: the gradient is negligible against the curvature (a Newton step < 1e-6 s.e.).
@@ -607,7 +737,9 @@ class Registered:
 
     #: How tables and messages name it.
     display: str
-    #: ``fit(y, X, Z, clusters, *, small_sample, absorbed, center) -> IVFit``.
+    #: ``fit(y, X, Z, clusters, *, small_sample, absorbed, center, weights, exog) -> IVFit``;
+    #: ``weights`` (already applied to the data) only center moments, ``exog`` counts the
+    #: last columns of ``X`` that are exogenous (and the last of ``Z``).
     fit: Estimator
     #: Uses the excluded instruments (every estimator but OLS).
     instrumented: bool
@@ -669,8 +801,7 @@ def kleibergen_paap_f(
     U, _, Vt = np.linalg.svd(theta, full_matrices=True)
     pi = np.linalg.solve(Qzz, Qzx)
     V = X - Z @ pi
-    scores = np.column_stack([V[:, [j]] * Z for j in range(p)])
-    S = robust_score_covariance(scores, clusters, notes)
+    S = moment_covariance(Z, V, clusters, notes)
     transform = np.kron(irx.T, irz.T)
     cov_theta = transform @ S @ transform.T
     select = np.kron(Vt.T[:, p - 1 :].T, U[:, p - 1 :].T)
@@ -716,7 +847,7 @@ def sanderson_windmeijer_f(
             eps = x
         b = ZZ_inv @ (Z.T @ eps)
         r = eps - Z @ b
-        S = robust_score_covariance(Z * r[:, None], clusters, notes) * n
+        S = moment_covariance(Z, r, clusters, notes) * n
         cov_b = ZZ_inv @ S @ ZZ_inv
         chi2 = _wald(b, cov_b)
         out[j] = chi2 * _ivreg2_scale(n, q, absorbed, clusters, q - p + 1)
