@@ -24,7 +24,11 @@ from hypothesis import strategies as st
 
 import spatialocc
 from spatialocc.estimate import EstimationError, EstimationWarning, iv
-from spatialocc.estimate.externalities import design_matrices, fixed_effect_rank
+from spatialocc.estimate.externalities import (
+    VALUE_ADDED_SHARE_SQUARED,
+    design_matrices,
+    fixed_effect_rank,
+)
 
 linearmodels = pytest.importorskip("linearmodels")
 from linearmodels import IV2SLS, IVGMM, IVGMMCUE, IVLIML  # noqa: E402
@@ -155,7 +159,10 @@ def assert_close(actual, expected, rtol: float = RTOL) -> None:
 
 
 def quiet_fit(model: xr.Dataset, **options) -> spatialocc.estimate.ExternalityEstimates:
-    """externalities() that fails on any warning (a fallback would void the comparison)."""
+    """externalities() that fails on any warning (a fallback would void the comparison).
+    The references include the fixed effects as dummies, so every dummy counts in k
+    (``fe_dof="all"``) unless a test says otherwise."""
+    options.setdefault("fe_dof", "all")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         return spatialocc.estimate.externalities(model, instruments=INSTRUMENTS, **options)
@@ -199,6 +206,7 @@ def test_ols_matches_linearmodels_with_two_fixed_effects(model):
         instruments=(),
         fixed_effects="division^industry + cell_group",
         cluster="industry",
+        fe_dof="all",
     )
     for k, occupation in enumerate(fit.occupations):
         frame = cells(model, occupation)
@@ -271,6 +279,10 @@ def test_kleibergen_paap_f_and_partial_r2_match_linearmodels(model):
 
 @pytest.mark.parametrize("center", [False, True])
 def test_gmm_and_cue_match_linearmodels_one_way(model, center):
+    # linearmodels centers the moments of the weighted data by their plain mean; with unequal
+    # weights spatialocc follows Stata (tests/test_stata.py), so centering is compared here
+    # without weights
+    weights = None if center else VALUE_ADDED_SHARE_SQUARED
     fit = quiet_fit(
         model,
         method="cue",
@@ -278,9 +290,12 @@ def test_gmm_and_cue_match_linearmodels_one_way(model, center):
         cluster="city",
         small_sample=False,
         center=center,
+        weights=weights,
     )
     for k, occupation in enumerate(fit.occupations):
-        arrays = design_matrices(model, occupation, instruments=INSTRUMENTS, cluster="city")
+        arrays = design_matrices(
+            model, occupation, instruments=INSTRUMENTS, cluster="city", weights=weights
+        )
         clusters = cells(model, occupation)["city_code"].to_numpy()
         gmm = IVGMM(
             arrays.y,

@@ -15,7 +15,9 @@ from spatialocc.estimate.externalities import (
     ExternalityEstimates,
     externalities,
 )
+from spatialocc.estimate.feiv import feiv
 from spatialocc.estimate.iv import ESTIMATORS
+from spatialocc.estimate.results import FEIVResults
 from spatialocc.estimate.tables import figure2_prediction
 
 # Table 1 moved to spatialocc.reports (reports import the estimators, so it resolves lazily).
@@ -28,7 +30,9 @@ __all__ = [
     "EstimationError",
     "EstimationWarning",
     "ExternalityEstimates",
+    "FEIVResults",
     "externalities",
+    "feiv",
     "figure2_prediction",
     "table1",
 ]

@@ -26,13 +26,16 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
-import scipy.sparse.csgraph
 import xarray as xr
 
-from spatialocc.dims.errors import DimensionError, MissingVariableError, format_labels
-from spatialocc.estimate import iv
+from spatialocc.dims.errors import DimensionError, MissingVariableError
+from spatialocc.estimate import iv, regression
 from spatialocc.estimate.errors import EstimationError, EstimationWarning, _check_option
+from spatialocc.estimate.regression import (
+    FixedEffectDof,
+    _codes,
+    parse_fixed_effects,
+)
 
 #: The paper's instruments (section 4.6): population a century ago (in logs), the land-grant
 #: college indicator and the immigrant-enclave shift-share.
@@ -55,10 +58,6 @@ VALUE_ADDED_SHARE_SQUARED = "value_added_share_squared"
 
 Missing = Literal["raise", "drop"]
 CELL_DIMS = ("occupation", "industry", "city")
-INSTALL_HINT = (
-    'spatialocc.estimate needs pyfixest (pip install "spatialocc[estimate]", which also '
-    "installs linearmodels for the cross-checks)"
-)
 
 
 # -- resolving names into cell arrays ----------------------------------------------------------
@@ -177,59 +176,6 @@ def _model_implied(model: xr.Dataset, solve_options: Mapping[str, object]) -> li
 # -- fixed effects -----------------------------------------------------------------------------
 
 
-def parse_fixed_effects(formula: str | None) -> tuple[tuple[str, ...], ...]:
-    """``"division^industry + city"`` -> ``(("division", "industry"), ("city",))``.
-
-    Terms are separated by ``+``, interacted factors by ``^`` (pyfixest's notation); ``None``,
-    ``""``, ``"0"`` or ``"1"`` mean no fixed effects (an intercept only).
-    """
-    if formula is None or formula.strip() in ("", "0", "1"):
-        return ()
-    terms = []
-    for term in formula.split("+"):
-        factors = tuple(f.strip() for f in term.split("^"))
-        if not all(factors):
-            raise ValueError(
-                f"fixed_effects {formula!r} has an empty term; expected terms such as "
-                f"'division^industry' joined by '+'"
-            )
-        terms.append(factors)
-    return tuple(terms)
-
-
-def _codes(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """Group codes of the combinations of ``columns`` (float, NaN where a label is missing)."""
-    frame = pd.DataFrame({i: c for i, c in enumerate(columns)})
-    codes = frame.groupby(list(frame.columns), sort=True, dropna=False).ngroup()
-    return codes.to_numpy(dtype=float, copy=True) * np.where(frame.isna().any(axis=1), np.nan, 1)
-
-
-def fixed_effect_rank(codes: Sequence[np.ndarray]) -> int:
-    """Number of linearly independent dummy columns of the fixed-effect terms.
-
-    Exact for one term (its levels) and two terms (levels minus the connected components of
-    the bipartite graph of levels); for more terms the rank of the dummy cross-product.
-    """
-    codes = [pd.factorize(c)[0] for c in codes]
-    if not codes:
-        return 0
-    levels = [int(c.max()) + 1 for c in codes]
-    if len(codes) == 1:
-        return levels[0]
-    n = codes[0].shape[0]
-    if len(codes) == 2:
-        graph = scipy.sparse.coo_matrix(
-            (np.ones(n), (codes[0], codes[1] + levels[0])), shape=(sum(levels),) * 2
-        )
-        n_components = scipy.sparse.csgraph.connected_components(graph, directed=False)[0]
-        return sum(levels) - n_components
-    offsets = np.cumsum([0, *levels[:-1]])
-    rows = np.concatenate([np.arange(n)] * len(codes))
-    cols = np.concatenate([c + o for c, o in zip(codes, offsets, strict=True)])
-    dummies = scipy.sparse.csr_matrix((np.ones(rows.size), (rows, cols)))
-    return int(np.linalg.matrix_rank((dummies.T @ dummies).toarray()))
-
-
 # -- the sample of one occupation --------------------------------------------------------------
 
 
@@ -280,27 +226,17 @@ class Sample:
 def _drop_singletons(sample: Sample, fe_names: Sequence[str]) -> Sample:
     if not sample.fe:
         return sample
-    keep = np.ones(sample.y.shape[0], dtype=bool)
-    while True:
-        single = np.zeros_like(keep)
-        for codes in sample.fe:
-            counts = pd.Series(codes[keep]).value_counts()
-            lone = counts.index[counts.to_numpy() == 1]
-            single[keep] |= np.isin(codes[keep], lone)
-        if not single.any():
-            break
-        keep &= ~single
-    dropped = int((~keep).sum())
-    if dropped:
+    lone = regression.singletons([pd.factorize(c)[0] for c in sample.fe])
+    if lone.any():
         warnings.warn(
-            f"occupation {sample.occupation!r}: {dropped} observation(s) are alone in their "
-            f"fixed-effect group ({' + '.join(fe_names)}) and were dropped (they are fitted "
-            f"exactly and carry no information; keeping them would only inflate the degrees "
-            f"of freedom), e.g. {sample.where(~keep)}",
+            f"occupation {sample.occupation!r}: {int(lone.sum())} observation(s) are alone in "
+            f"their fixed-effect group ({' + '.join(fe_names)}) and were dropped (they are "
+            f"fitted exactly and carry no information; keeping them would only inflate the "
+            f"degrees of freedom), e.g. {sample.where(lone)}",
             EstimationWarning,
             stacklevel=4,
         )
-    return sample.subset(keep)
+    return sample.subset(~lone)
 
 
 def _check_missing(sample: Sample, missing: Missing) -> Sample:
@@ -350,187 +286,36 @@ def _check_missing(sample: Sample, missing: Missing) -> Sample:
 
 # -- partialling -------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Partialled:
-    """Arrays after the fixed effects and controls are partialled out, times √weight."""
-
-    y: np.ndarray
-    X: np.ndarray
-    Z: np.ndarray
-    absorbed: int
-    clusters: iv.Clusters
-    nobs: int
-    n_clusters: tuple[int, ...]
+#: The arrays of one occupation's regression (:class:`spatialocc.estimate.regression.Arrays`).
+Partialled = regression.Arrays
 
 
-def _demean_function():
-    try:  # the kernel module alone imports in a fraction of pyfixest's import time
-        from pyfixest.core.demean import demean
-    except ImportError:
-        try:
-            from pyfixest.estimation import demean
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError(INSTALL_HINT) from err
-    return demean
-
-
-def _finest(codes: Sequence[np.ndarray]) -> np.ndarray | None:
-    """The codes of a fixed-effect term that every other term is nested in (each of its groups
-    lies within one group of every other term), or None: demeaning by it alone is then exact."""
-    for candidate in codes:
-        n_groups = len(np.unique(candidate))
-        if all(
-            len(np.unique(np.column_stack([candidate, other]), axis=0)) == n_groups
-            for other in codes
-        ):
-            return candidate
-    return None
-
-
-def _group_demean(data: np.ndarray, codes: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``data`` minus its weighted means within the groups ``codes`` (exact, one pass)."""
-    totals = np.bincount(codes, weights=w)
-    means = np.column_stack([np.bincount(codes, weights=w * col) / totals for col in data.T])
-    return data - means[codes]
-
-
-def absorb(
-    data: np.ndarray,
-    codes: Sequence[np.ndarray],
-    w: np.ndarray,
-    *,
-    tol: float = 1e-12,
-) -> tuple[np.ndarray, bool]:
-    """The columns of ``data`` with the fixed effects ``codes`` (one integer array per term)
-    partialled out, by weighted least squares with weights ``w``.
-
-    One term, or terms nested in one of them (e.g. ``division^industry`` with ``industry``),
-    is removed exactly by subtracting group means. Otherwise pyfixest's alternating
-    projections run on the columns divided by their scale (weighted standard deviation), so
-    that ``tol`` is relative to each column's magnitude and a column in persons converges as
-    one in millions does (an absolute tolerance of 1e-12 is out of reach for a column of
-    magnitude 1e6); the result is scaled back. Returns the result and whether it converged.
-    """
-    codes = [np.asarray(c, dtype=np.int64) for c in codes]
-    finest = _finest(codes)
-    if finest is not None:
-        return _group_demean(data, finest, w), True
-    centred = data - np.average(data, axis=0, weights=w)
-    scale = np.sqrt(np.average(centred**2, axis=0, weights=w))
-    scale = np.where(scale > 0, scale, 1.0)
-    demean = _demean_function()
-    flist = np.column_stack(codes).astype(np.uint64)
-    demeaned, converged = demean(
-        np.ascontiguousarray(data / scale), flist, w.astype(float), tol=tol, maxiter=100_000
+def _arrays(sample: Sample, spec: _Spec, *, fe_dof: FixedEffectDof, tol: float, gmm: bool):
+    """The regression of one occupation through the generic core that :func:`feiv` uses:
+    controls (and the intercept without fixed effects) are exogenous regressors."""
+    context = f"occupation {sample.occupation!r}: "
+    exog, exog_names = sample.C, list(sample.names["C"])
+    if not sample.fe:
+        exog, exog_names = np.column_stack([exog, np.ones(len(sample.y))]), [*exog_names, "1"]
+    cluster_codes = [pd.factorize(c)[0] for c in sample.clusters]
+    arrays = regression.prepare(
+        sample.y,
+        sample.X,
+        exog,
+        sample.Z,
+        names={"endog": sample.names["X"], "exog": exog_names, "instruments": sample.names["Z"]},
+        weights=sample.weights,
+        fe=sample.fe,
+        clusters=cluster_codes if cluster_codes else iv.HETERO,
+        fe_dof=fe_dof,
+        fe_label=spec.fe_label,
+        context=context,
+        tol=tol,
     )
-    return demeaned * scale, bool(converged)
-
-
-def _partial_out(sample: Sample, fe_label: str, tol: float) -> Partialled:
-    n = sample.y.shape[0]
-    w = sample.weights
-    data = np.column_stack([sample.y, sample.X, sample.Z, sample.C]).astype(float)
-    if sample.fe:
-        demeaned, converged = absorb(data, [pd.factorize(c)[0] for c in sample.fe], w, tol=tol)
-        if not converged:
-            warnings.warn(
-                f"occupation {sample.occupation!r}: absorbing the fixed effects "
-                f"{fe_label} did not converge (tolerance {tol:g} relative to each column's "
-                f"scale); results may be inaccurate",
-                EstimationWarning,
-                stacklevel=4,
-            )
-        absorbed = fixed_effect_rank(sample.fe)
-    else:
-        demeaned = data - np.average(data, axis=0, weights=w)
-        absorbed = 1
-    root = np.sqrt(w)[:, None]
-    scaled = demeaned * root
-    centered = (data - np.average(data, axis=0, weights=w)) * root
-    before = np.sqrt((centered**2).sum(axis=0))
-    p, q = sample.X.shape[1], sample.Z.shape[1]
-    y, X, Z, C = np.split(scaled, np.cumsum([1, p, q]), axis=1)
-    y = y[:, 0]
-
-    def norm_ratio(cols: np.ndarray, offset: int) -> np.ndarray:
-        """Norm left after partialling relative to the norm about the (weighted) mean."""
-        scale = before[offset : offset + cols.shape[1]]
-        return np.sqrt((cols**2).sum(axis=0)) / np.where(scale > 0, scale, 1.0)
-
-    names = sample.names
-    if C.shape[1]:
-        ratio = norm_ratio(C, 1 + p + q)
-        redundant = ratio < 1e-8
-        if redundant.any():
-            warnings.warn(
-                f"occupation {sample.occupation!r}: controls "
-                f"{format_labels(np.asarray(names['C'])[redundant])} are collinear with the "
-                f"fixed effects {fe_label} and were dropped",
-                EstimationWarning,
-                stacklevel=4,
-            )
-            C = C[:, ~redundant]
-        coef = np.linalg.lstsq(C, np.column_stack([y, X, Z]), rcond=None)[0]
-        rank = int(np.linalg.matrix_rank(C))
-        resid = np.column_stack([y, X, Z]) - C @ coef
-        y, X, Z = resid[:, 0], resid[:, 1 : 1 + p], resid[:, 1 + p :]
-        absorbed += rank
-    what = f"the fixed effects {fe_label}" + (" and the controls" if C.shape[1] else "")
-    for cols, offset, kind in ((X, 1, "X"), (Z, 1 + p, "Z")):
-        gone = norm_ratio(cols, offset) < 1e-8
-        if gone.any():
-            role = "regressor" if kind == "X" else "instrument"
-            raise EstimationError(
-                f"occupation {sample.occupation!r}: the {role}(s) "
-                f"{format_labels(np.asarray(names[kind])[gone])} are perfectly collinear with "
-                f"{what}: nothing is left of them once those are absorbed, so they cannot "
-                f"identify τ. Expected variation within the fixed-effect groups; use coarser "
-                f"fixed effects or drop the {role}."
-            )
-    if Z.shape[1] and np.linalg.matrix_rank(Z) < Z.shape[1]:
-        raise EstimationError(
-            f"occupation {sample.occupation!r}: the instruments {names['Z']} are linearly "
-            f"dependent once {what} are partialled out (rank "
-            f"{np.linalg.matrix_rank(Z)} < {Z.shape[1]}); drop the redundant ones."
-        )
-    if n - absorbed - p <= 0:
-        raise EstimationError(
-            f"occupation {sample.occupation!r}: {n} observations cannot identify "
-            f"{absorbed} absorbed parameters and {p} coefficients; use fewer fixed effects."
-        )
-    clusters = iv.make_clusters([pd.factorize(c)[0] for c in sample.clusters])
-    return Partialled(y, X, Z, absorbed, clusters, n, clusters.n_clusters)
-
-
-def _check_clusters(sample: Sample, clusters: iv.Clusters, n_moments: int, gmm: bool) -> None:
-    for name, codes, G in zip(
-        sample.names["clusters"], sample.clusters, clusters.n_clusters, strict=True
-    ):
-        if G < 2:
-            raise EstimationError(
-                f"occupation {sample.occupation!r}: cluster variable {name!r} has {G} "
-                f"cluster in the sample; expected at least 2 (many more for reliable "
-                f"inference). Cluster on a finer variable or pass cluster=None."
-            )
-        counts = pd.Series(codes).value_counts()
-        singletons = int((counts == 1).sum())
-        if singletons:
-            lone = counts.index[counts.to_numpy() == 1]
-            warnings.warn(
-                f"occupation {sample.occupation!r}: {singletons} of the {G} clusters of "
-                f"{name!r} have a single observation ({format_labels(lone)}); their terms "
-                f"are only heteroskedasticity-robust, and with many singletons clustering on "
-                f"{name!r} adds little. Consider a coarser cluster variable.",
-                EstimationWarning,
-                stacklevel=4,
-            )
-        if gmm and n_moments >= G:
-            raise EstimationError(
-                f"occupation {sample.occupation!r}: the GMM weight matrix needs more clusters "
-                f"of {name!r} than moment conditions, found {G} clusters for {n_moments} "
-                f"instruments; use fewer instruments, another cluster variable or 2SLS/LIML."
-            )
+    regression.check_clusters(
+        arrays, cluster_codes, sample.names["clusters"], gmm=gmm, context=context
+    )
+    return arrays
 
 
 # -- resolving the options into per-occupation designs ---------------------------------------
@@ -656,6 +441,7 @@ def _design(
     drop_singletons: bool,
     tol: float,
     gmm: bool,
+    fe_dof: FixedEffectDof = "nested",
 ) -> tuple[Sample, Partialled]:
     _check_option("missing", missing, get_args(Missing))
     occ = spec.labels[occupation]
@@ -701,9 +487,7 @@ def _design(
             )
     if drop_singletons:
         sample = _drop_singletons(sample, sample.names["fe"])
-    data = _partial_out(sample, spec.fe_label, tol)
-    _check_clusters(sample, data.clusters, data.Z.shape[1], gmm=gmm)
-    return sample, data
+    return sample, _arrays(sample, spec, fe_dof=fe_dof, tol=tol, gmm=gmm)
 
 
 def design_matrices(
@@ -719,15 +503,17 @@ def design_matrices(
     drop_singletons: bool = True,
     solve_options: Mapping[str, object] | None = None,
     tol: float = 1e-12,
+    fe_dof: FixedEffectDof = "nested",
 ) -> Partialled:
     """The arrays the estimators of :func:`externalities` see for one occupation.
 
-    ``y`` (log λ), ``X`` (log(L[k,n]/L[n]), log L[n]) and ``Z`` (the instruments) after the
-    fixed effects and controls are partialled out and every row is multiplied by
-    √weight, with ``absorbed`` (parameters partialled out), ``clusters`` and ``nobs``: for
-    checks against other software and for estimators of your own
-    (:mod:`spatialocc.estimate.iv` takes these arrays). Options as for
-    :func:`externalities`.
+    ``y`` (log λ), ``X`` (log(L[k,n]/L[n]), log L[n], then the controls and, without fixed
+    effects, the intercept) and ``Z`` (the instruments, then the same exogenous columns)
+    after the fixed effects are partialled out and every row is multiplied by √weight, with
+    ``exog`` (the number of exogenous columns), ``absorbed`` (fixed-effect parameters counted
+    in the degrees of freedom), ``clusters`` and ``nobs``: for checks against other
+    software and for estimators of your own (:mod:`spatialocc.estimate.iv` takes these
+    arrays). Options as for :func:`externalities`.
 
     Examples
     --------
@@ -752,5 +538,11 @@ def design_matrices(
         need_instruments=(),
     )
     return _design(
-        spec, occupation, missing=missing, drop_singletons=drop_singletons, tol=tol, gmm=False
+        spec,
+        occupation,
+        missing=missing,
+        drop_singletons=drop_singletons,
+        tol=tol,
+        gmm=False,
+        fe_dof=fe_dof,
     )[1]

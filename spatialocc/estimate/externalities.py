@@ -25,15 +25,14 @@ from typing import get_args
 import numpy as np
 import xarray as xr
 
-from spatialocc.estimate import iv
 from spatialocc.estimate.design import (
     CELL_DIMS,
     COEFFICIENTS,
     DEFAULT_INSTRUMENTS,
-    INSTALL_HINT,
     MODEL_IMPLIED,
     REGRESSOR_LABELS,
     VALUE_ADDED_SHARE_SQUARED,
+    FixedEffectDof,
     Missing,
     Partialled,
     Sample,
@@ -42,11 +41,16 @@ from spatialocc.estimate.design import (
     _resolve,
     _single_economy,  # noqa: F401 (spatialocc.reports.tables imports it from here)
     design_matrices,
+)
+from spatialocc.estimate.errors import EstimationError, EstimationWarning, _check_option
+from spatialocc.estimate.feiv import first_stage, fit_arrays
+from spatialocc.estimate.iv import METHOD_NAMES, METHODS, REGISTRY, Method
+from spatialocc.estimate.regression import (
+    FE_DOF,
+    INSTALL_HINT,
     fixed_effect_rank,
     parse_fixed_effects,
 )
-from spatialocc.estimate.errors import EstimationError, EstimationWarning, _check_option
-from spatialocc.estimate.iv import METHOD_NAMES, METHODS, REGISTRY, Method
 from spatialocc.estimate.results import ExternalityEstimates
 
 __all__ = [
@@ -94,6 +98,7 @@ def externalities(
     drop_singletons: bool = True,
     solve_options: Mapping[str, object] | None = None,
     tol: float = 1e-12,
+    fe_dof: FixedEffectDof = "nested",
 ) -> ExternalityEstimates:
     """Estimate the externality elasticities τR[k] and τL[k] of equation (6) (Table 2).
 
@@ -101,11 +106,12 @@ def externalities(
     dependent variable is log λ[k,j,n] (``productivity``, from :func:`spatialocc.invert`), the
     endogenous regressors log(L[k,n]/L[n]) and log L[n] (from ``employment``), the fixed
     effects census division × industry by default. The fixed effects are absorbed with
-    pyfixest's weighted demeaning (Frisch-Waugh-Lovell), the controls partialled out after
-    them; 2SLS, LIML and two-step GMM are then exactly the estimators with the dummies and
-    controls included, and their number enters the small-sample corrections. GMM-CUE
-    minimizes the CUE objective of the partialled moments (as ``ivreg2``'s ``partial()`` and
-    ``ivreghdfe`` do) **[choice]**.
+    pyfixest's weighted demeaning (Frisch-Waugh-Lovell); the controls (and the intercept
+    without fixed effects) are exogenous regressors of the full design. 2SLS, LIML and
+    two-step GMM are then exactly the estimators with the dummies included; GMM-CUE
+    minimizes the CUE objective of the moments with the fixed effects partialled (as
+    ``ivreg2``'s ``partial()`` and ``ivreghdfe`` do) **[choice]**. This is the same code
+    as the generic :func:`spatialocc.estimate.feiv`.
 
     Diagnostics (the first stage is common to the IV methods): the Kleibergen-Paap rk Wald F
     and the Sanderson-Windmeijer conditional F of each regressor under the chosen clustering,
@@ -133,7 +139,8 @@ def externalities(
         log historical population, the land-grant college indicator and the
         immigrant-enclave instrument. At least two are needed for the IV methods.
     controls
-        Exogenous regressors, given like ``instruments``.
+        Exogenous regressors, given like ``instruments``; they stay in the design as their
+        own instruments (``ivregress``'s full design), the fixed effects are partialled.
     fixed_effects
         Fixed-effect terms in pyfixest's notation, ``+`` between terms and ``^`` for
         interactions of coordinates or variables (``"division^industry"``,
@@ -157,10 +164,9 @@ def externalities(
         default gives Table 2's OLS, 2SLS and CUE columns.
     small_sample
         Multiply cluster-robust covariances by ``G/(G-1) (n-1)/(n-k)`` term by term (and
-        robust ones by ``n/(n-k)``), ``k`` counting the regressors, the controls and every
-        absorbed fixed effect (the rank of the dummies, as if they were included; reghdfe
-        would not count fixed effects nested in a cluster variable) **[choice]**. The KP and
-        SW F statistics are always scaled as ``ivreg2`` scales them.
+        robust ones by ``n/(n-k)``), ``k`` counting the regressors, the controls, the
+        intercept and the absorbed fixed effects as ``fe_dof`` says. The KP and SW F
+        statistics are always scaled as ``ivreg2`` scales them.
     center
         Center the moments in the GMM/CUE weight matrix and covariance.
     missing
@@ -172,6 +178,11 @@ def externalities(
         Keyword arguments for ``solve_equilibrium`` when ``"model_implied"`` is used.
     tol
         Tolerance of the fixed-effect demeaning.
+    fe_dof
+        How absorbed fixed effects count in ``k``: ``"nested"`` (default, ``reghdfe``'s
+        convention: terms nested in a cluster variable, such as division × industry within
+        industry clusters, are not counted, the intercept they contain once) or ``"all"``
+        (the rank of all their dummies, as if they were included).
 
     Returns
     -------
@@ -203,6 +214,7 @@ def externalities(
     for m in compare:
         _check_option("compare", m, METHODS)
     _check_option("missing", missing, get_args(Missing))
+    _check_option("fe_dof", fe_dof, FE_DOF)
     methods = tuple(m for m in METHODS if m == method or m in compare)
     iv_methods = [m for m in methods if REGISTRY[m].instrumented]
     spec = _resolve(
@@ -226,25 +238,13 @@ def externalities(
             drop_singletons=drop_singletons,
             tol=tol,
             gmm=any(REGISTRY[m].weight_matrix for m in methods),
+            fe_dof=fe_dof,
         )
         fits = {}
         for m in methods:
-            try:
-                fits[m] = iv.ESTIMATORS[m](
-                    data.y,
-                    data.X,
-                    data.Z,
-                    data.clusters,
-                    small_sample=small_sample,
-                    absorbed=data.absorbed,
-                    center=center,
-                )
-            except np.linalg.LinAlgError as err:
-                raise EstimationError(
-                    f"occupation {occ_name!r}, method {m!r}: {err}. This happens with fewer "
-                    f"clusters than moment conditions or collinear instruments; use fewer "
-                    f"instruments or another cluster variable."
-                ) from err
+            fits[m] = fit_arrays(
+                data, m, small=small_sample, center=center, context=f"occupation {occ_name!r}, "
+            )
             if not fits[m].converged:
                 warnings.warn(
                     f"occupation {occ_name!r}: the {METHOD_NAMES[m]} optimizer did not "
@@ -254,9 +254,8 @@ def externalities(
                 )
         notes = {note for fit in fits.values() for note in fit.notes}
         if iv_methods:
-            kp = iv.kleibergen_paap_f(data.X, data.Z, data.clusters, data.absorbed, notes)
-            sw = iv.sanderson_windmeijer_f(data.X, data.Z, data.clusters, data.absorbed, notes)
-            r2 = iv.partial_r2(data.X, data.Z)
+            diagnostics = first_stage(data, notes)
+            kp, sw, r2 = diagnostics.kp_f, diagnostics.sw_f, diagnostics.partial_r2
         else:
             kp, sw, r2 = np.nan, np.full(n_endog, np.nan), np.full(n_endog, np.nan)
         for note in sorted(notes):
@@ -271,14 +270,14 @@ def externalities(
         method=method,
         methods=methods,
         occupations=tuple(spec.occupations),
-        estimates=stack(lambda f: f.params),
-        covariance=stack(lambda f: f.cov),
+        estimates=stack(lambda f: f.params[:n_endog]),
+        covariance=stack(lambda f: f.cov[:n_endog, :n_endog]),
         hansen_j=stack(lambda f: f.j_stat if REGISTRY[f.method].instrumented else np.nan),
         hansen_j_df=max(n_instruments - n_endog, 0) if iv_methods else 0,
         converged=stack(lambda f: f.converged),
         kappa=stack(lambda f: f.kappa),
         nobs=np.array([r[1].nobs for r in results]),
-        absorbed=np.array([r[1].absorbed for r in results]),
+        absorbed=np.array([r[1].absorbed + r[1].exog for r in results]),
         n_clusters=np.array([r[1].n_clusters or (r[1].nobs,) for r in results]),
         kleibergen_paap_f=np.array([r[2] for r in results]),
         sanderson_windmeijer_f=np.array([r[3] for r in results]),

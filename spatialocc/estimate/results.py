@@ -351,3 +351,119 @@ class ExternalityEstimates:
             )
         )
         return f"ExternalityEstimates(method={self.method!r}, {parts})"
+
+
+@dataclass(frozen=True, eq=False)
+class FEIVResults:
+    """The result of :func:`spatialocc.estimate.feiv`, immutable, with pyfixest's accessors.
+
+    Coefficients are named as the formula's columns (endogenous regressors first, then the
+    exogenous ones); ``df_t`` is the degrees of freedom of the t and F distributions
+    (``inf``: normal and chi², without ``small``).
+    """
+
+    formula: str
+    method: str
+    names: tuple[str, ...]
+    params: np.ndarray
+    cov: np.ndarray
+    vcov_type: str
+    nobs: int
+    df_resid: int
+    df_t: float
+    absorbed: int
+    n_clusters: tuple[int, ...]
+    j_stat: float
+    j_df: int
+    kp_f: float
+    first_stage: pd.DataFrame
+    kappa: float
+    converged: bool
+    resid: np.ndarray
+    fixed_effects: tuple[str, ...]
+    small: bool
+    n_dropped: int
+    notes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        for name in ("params", "cov", "resid"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        object.__setattr__(self, "first_stage", self.first_stage.copy())
+
+    def _series(self, values: np.ndarray, name: str) -> pd.Series:
+        return pd.Series(values, index=pd.Index(self.names, name="Coefficient"), name=name)
+
+    def coef(self) -> pd.Series:
+        """The estimates."""
+        return self._series(self.params, "Estimate")
+
+    def se(self) -> pd.Series:
+        """Standard errors."""
+        return self._series(np.sqrt(np.diagonal(self.cov)), "Std. Error")
+
+    def tstat(self) -> pd.Series:
+        """t (or z, without ``small``) statistics."""
+        return self._series(self.params / np.sqrt(np.diagonal(self.cov)), "t value")
+
+    def _dist(self):
+        import scipy.stats
+
+        return scipy.stats.norm if not np.isfinite(self.df_t) else scipy.stats.t(self.df_t)
+
+    def pvalue(self) -> pd.Series:
+        """Two-sided p-values (t with ``df_t`` degrees of freedom, or normal)."""
+        return self._series(2 * self._dist().sf(np.abs(self.tstat().to_numpy())), "Pr(>|t|)")
+
+    def confint(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Confidence intervals of level ``1 - alpha``."""
+        half = self._dist().ppf(1 - alpha / 2) * self.se().to_numpy()
+        lo, hi = f"{100 * alpha / 2:g}%", f"{100 * (1 - alpha / 2):g}%"
+        return pd.DataFrame(
+            {lo: self.params - half, hi: self.params + half},
+            index=pd.Index(self.names, name="Coefficient"),
+        )
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """The covariance of the estimates."""
+        return pd.DataFrame(np.array(self.cov), index=list(self.names), columns=list(self.names))
+
+    @property
+    def sw_f(self) -> pd.Series:
+        """Sanderson-Windmeijer conditional first-stage F of each endogenous regressor."""
+        return self.first_stage["sw_f"].copy() if "sw_f" in self.first_stage else pd.Series()
+
+    @property
+    def partial_r2(self) -> pd.Series:
+        """First-stage partial R² of each endogenous regressor."""
+        return (
+            self.first_stage["partial_r2"].copy()
+            if "partial_r2" in self.first_stage
+            else pd.Series()
+        )
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Estimate, standard error, t, p-value and confidence interval per coefficient."""
+        return pd.concat(
+            [self.coef(), self.se(), self.tstat(), self.pvalue(), self.confint(alpha)], axis=1
+        )
+
+    def summary(self) -> str:
+        """A plain-text table of the estimates and the diagnostics."""
+        lines = [
+            f"{METHOD_NAMES[self.method]}: {self.formula}",
+            f"Observations: {self.nobs}   Inference: {self.vcov_type}"
+            + (f"   Clusters: {', '.join(map(str, self.n_clusters))}" if self.n_clusters else "")
+            + f"   Fixed effects: {' + '.join(self.fixed_effects) or 'none'}",
+            "",
+            self.tidy().to_string(float_format=lambda v: f"{v:.4f}"),
+        ]
+        if np.isfinite(self.kp_f):
+            lines += ["", f"Kleibergen-Paap rk Wald F: {self.kp_f:.3f}"]
+        if np.isfinite(self.j_stat):
+            p = scipy.special.chdtrc(self.j_df, self.j_stat)
+            lines.append(f"Hansen J: {self.j_stat:.3f} (df {self.j_df}, p = {p:.3f})")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
