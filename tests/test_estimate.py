@@ -818,3 +818,21 @@ def test_inverting_simulated_data_recovers_productivity_up_to_industry_constants
     assert float(spread.where(tradable).max()) < 1e-8
     assert float(abs(ratio.sel(occupation="CNR") - ratio.sel(occupation="nonCNR")).max()) < 1e-8
     assert float(spread.where(~tradable).max()) > 1e-3
+
+
+def test_fixed_effects_nested_in_a_cluster_are_not_counted(model):
+    """reghdfe's degrees of freedom: division x industry effects lie within industry clusters,
+    so they do not count in k (the intercept they contain counts once); fe_dof="all" counts
+    every dummy. Both covariances of 2SLS then differ by (n - 2 - k_all) / (n - 2 - 1)."""
+    nested = quiet_fit(model, method="2sls", compare=(), fe_dof="nested")
+    full = quiet_fit(model, method="2sls", compare=())
+    assert list(nested.absorbed) == [1, 1]
+    for k, occupation in enumerate(nested.occupations):
+        groups = cells(model, occupation)["group"].nunique()
+        assert full.absorbed[k] == groups
+        n = nested.nobs[k]
+        ratio = (n - 2 - groups) / (n - 2 - 1)
+        assert_close(nested.covariance[0, k], full.covariance[0, k] * ratio, rtol=1e-12)
+    # one-way clusters by city: division x industry is not nested, every dummy counts
+    by_city = quiet_fit(model, method="2sls", compare=(), cluster="city", fe_dof="nested")
+    assert list(by_city.absorbed) == list(full.absorbed)
