@@ -412,8 +412,8 @@ def test_no_feasible_perturbation_raises_welfare(tiny) -> None:
                     fixed={1: float(base_v[1])},
                     extra=eps * direction,
                     scale=scale,
+                    strength=strength,
                 )
-                rule.strength = strength
                 st = _solve(eco, start, rule)
                 v = eco.welfare(st.consumption / st.price_index)
                 assert abs(v[1] - base_v[1]) < 1e-9 * base
@@ -448,8 +448,8 @@ def test_implied_pareto_weights_make_the_lump_sums_optimal(tiny) -> None:
             goal="fixed",
             extra=eps * shift,
             scale=scale,
+            start=optimum.lump_sum.values,
         )
-        rule.values = optimum.lump_sum.values.copy()
         st = _solve(eco, start, rule)
         welfare[eps] = eco.welfare(st.consumption / st.price_index)
 

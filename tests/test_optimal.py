@@ -58,7 +58,7 @@ def test_optimum_returns_its_own_residuals(model, optimum) -> None:
 def test_optimum_that_misses_equal_gains_is_not_converged(model, monkeypatch) -> None:
     """Lump sums that never move toward equal gains still give a small last step: the
     optimum conditions decide, and the warning names the one that fails."""
-    monkeypatch.setattr(op.OptimalRule, "target", lambda self, eco, st: self.values.copy())
+    monkeypatch.setattr(op.OptimalRule, "target", lambda self, eco, st, values: values.copy())
     with pytest.warns(spatialocc.ConvergenceWarning, match="'equal_gains'"):
         optimum = spatialocc.solve_optimal(model)
     assert not bool(optimum.converged)
@@ -177,8 +177,8 @@ def test_no_feasible_perturbation_raises_welfare() -> None:
                     fixed={1: float(base_v[1])},
                     extra=eps * direction,
                     scale=scale,
+                    strength=strength,
                 )
-                rule.strength = strength
                 values[eps] = _welfare_under(eco, start, rule)[0]
             results[label] = values
         opt = results["optimum"]

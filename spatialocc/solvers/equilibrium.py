@@ -9,6 +9,7 @@ The equations are in :mod:`spatialocc.solvers.model`, the location preferences i
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -135,21 +136,29 @@ def _updated(eco: Economy, st: State):
 class StatefulPolicy:
     """A policy whose rule depends on unknowns solved jointly with the equilibrium.
 
-    ``values`` holds the unknowns (for example lump sums); the solver sets it before each
-    evaluation of the rule, and moves it toward ``target(state)`` by ``step`` (a fraction,
-    per component) at each iteration. Subclasses implement ``__call__`` (the rule) and
-    ``target``.
+    The policy itself is immutable: the unknowns live in the solver's state (appended to the
+    iterated vector, returned as :attr:`State.unknowns`). ``start`` holds their starting
+    values; ``rule(state, values)`` is the consumption rule at given unknowns and
+    ``target(eco, st, values)`` where the unknowns move next (the solver moves them by
+    ``step``, a fraction per component, at each iteration). ``scale`` is their typical size,
+    for the convergence test.
     """
 
-    values: np.ndarray
+    start: np.ndarray
     step: np.ndarray | float = 1.0
-    scale: np.ndarray | float = 1.0  # typical size of values, for the convergence test
+    scale: np.ndarray | float = 1.0
 
-    def __call__(self, state: PolicyInput) -> np.ndarray:  # pragma: no cover - interface
+    def rule(self, state: PolicyInput, values: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def target(self, eco: Economy, st: State) -> np.ndarray:  # pragma: no cover - interface
+    def target(  # pragma: no cover - interface
+        self, eco: Economy, st: State, values: np.ndarray
+    ) -> np.ndarray:
         raise NotImplementedError
+
+    def bound(self, values: np.ndarray) -> PolicyRule:
+        """The consumption rule at fixed unknowns, a plain :data:`PolicyRule`."""
+        return lambda state: self.rule(state, values)
 
 
 def solve_arrays(
@@ -186,7 +195,7 @@ def solve_arrays(
     location_step = min(0.5, LOCATION_STEP / elasticity)
     n_lives = int(lives.sum())
     stateful = isinstance(policy, StatefulPolicy)
-    n_extra = policy.values.size if stateful else 0
+    n_extra = policy.start.size if stateful else 0
     output0 = np.where(producing, np.where(output0 > 0, output0, 1e-12 * eco.income), 0.0)
     z0 = layout.pack(
         np.where(lives, wage0, 1.0),
@@ -203,19 +212,20 @@ def solve_arrays(
     scale = policy.scale if stateful else 1.0
     if stateful:
         step[z0.size :] = policy.step
-        z0 = np.concatenate([z0, policy.values / scale])
+        z0 = np.concatenate([z0, policy.start / scale])
 
-    def split(z: np.ndarray):
-        if stateful:
-            policy.values = z[z.size - n_extra :] * scale
-            return layout.unpack(z[: z.size - n_extra])
-        return layout.unpack(z)
+    def state_at(z: np.ndarray) -> State:
+        if not stateful:
+            return evaluate(eco, *layout.unpack(z), policy)
+        values = z[z.size - n_extra :] * scale
+        st = evaluate(eco, *layout.unpack(z[: z.size - n_extra]), policy.bound(values))
+        return dataclasses.replace(st, unknowns=values)
 
     def G(z: np.ndarray) -> np.ndarray:
-        st = evaluate(eco, *split(z), policy)
+        st = state_at(z)
         target = layout.pack_logs(*_updated(eco, st))
         if stateful:
-            target = np.concatenate([target, policy.target(eco, st) / scale])
+            target = np.concatenate([target, policy.target(eco, st, st.unknowns) / scale])
         return z + step * (target - z)
 
     def error(z: np.ndarray, gz: np.ndarray) -> float:
@@ -223,8 +233,7 @@ def solve_arrays(
         return float(np.max(np.abs(gz - z) / step))
 
     result = anderson(G, z0, tol=tol, max_iter=max_iter, memory=memory, error=error, growth=growth)
-    st = evaluate(eco, *split(result.x), policy)
-    return st, result.iterations, result.converged
+    return state_at(result.x), result.iterations, result.converged
 
 
 # -- starting values -----------------------------------------------------------------------------

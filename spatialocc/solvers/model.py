@@ -123,6 +123,9 @@ class State:
     price_index: np.ndarray  # P[k,n] (identical rows unless shares are by occupation)
     expenditure: np.ndarray  # X[j,n]
     gross_output: np.ndarray  # Y[j,n]
+    #: The policy's unknowns solved jointly with the allocation (a
+    #: :class:`~spatialocc.solvers.equilibrium.StatefulPolicy`'s lump sums), else None.
+    unknowns: np.ndarray | None = None
 
 
 def consumer_price_index(alpha_k: np.ndarray, price: np.ndarray) -> np.ndarray:

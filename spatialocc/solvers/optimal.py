@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -43,6 +44,12 @@ __getattr__, __dir__ = lazy_aliases(
 # -- kernels -----------------------------------------------------------------------------------
 
 
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
+
+
 def wedge_arrays(
     wage: np.ndarray, residents: np.ndarray, tau_share: np.ndarray, tau_size: np.ndarray
 ) -> np.ndarray:
@@ -77,7 +84,12 @@ class OptimalRule(eq.StatefulPolicy):
     sum φ log v (``goal="pareto"``, multiplicative amenities only), or given welfare levels
     for some occupations (``goal="fixed"``, used to test optimality; with ``fixed`` empty the
     unknowns r keep their values). ``extra`` is added to e before the budget is closed (a
-    perturbation of the schedule).
+    perturbation of the schedule). ``strength`` moves the rule from the decentralized one (0)
+    to the optimal one (1), the continuation of :func:`solve_optimal`.
+
+    The rule is immutable: the unknowns r live in the solver's state (starting at ``start``,
+    zero by default; :attr:`State.unknowns` after a solve), and :meth:`replace` gives a rule
+    with other settings.
     """
 
     def __init__(
@@ -92,24 +104,59 @@ class OptimalRule(eq.StatefulPolicy):
         extra: np.ndarray | None = None,
         additive: bool = False,
         scale: float = 1.0,
+        strength: float = 1.0,
+        start: np.ndarray | None = None,
     ) -> None:
         if preferences is None:  # the former signature
             preferences = Gumbel(nu_additive=nu) if additive else Frechet(nu=nu)
-        self.preferences = preferences
-        self.labor_tax = preferences.labor_tax
-        self.reference = np.asarray(reference_welfare, dtype=float)
-        self.goal = goal
-        self.pareto = None if pareto is None else np.asarray(pareto, float) / np.sum(pareto)
-        self.fixed = dict(fixed or {})
-        self.extra = extra
-        K = self.reference.size
-        self.values = np.zeros(K)
-        self.strength = 1.0  # homotopy from the decentralized rule (0) to the optimal one (1)
-        self.step = 1.0
-        self.scale = scale
-        self.last: dict[str, np.ndarray] = {}
+        reference = _read_only(np.asarray(reference_welfare, dtype=float))
+        settings = {
+            "preferences": preferences,
+            "labor_tax": preferences.labor_tax,
+            "reference": reference,
+            "goal": goal,
+            "pareto": None
+            if pareto is None
+            else _read_only(np.asarray(pareto, float) / np.sum(pareto)),
+            "fixed": MappingProxyType(dict(fixed or {})),
+            "extra": None if extra is None else _read_only(np.asarray(extra, dtype=float)),
+            "scale": scale,
+            "step": 1.0,
+            "strength": float(strength),
+            "start": _read_only(
+                np.zeros(reference.size) if start is None else np.asarray(start, dtype=float)
+            ),
+        }
+        for name, value in settings.items():
+            object.__setattr__(self, name, value)
 
-    def schedule(self, state: eq.PolicyInput) -> tuple[np.ndarray, np.ndarray, float]:
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(
+            f"OptimalRule is immutable (cannot set {name!r}); use rule.replace({name}=...)"
+        )
+
+    def replace(self, **changes: object) -> OptimalRule:
+        """A copy with other settings (``strength``, ``start``, ``extra``, ...)."""
+        pareto = None if self.pareto is None else np.array(self.pareto)
+        settings = {
+            "reference_welfare": self.reference,
+            "preferences": self.preferences,
+            "goal": self.goal,
+            "pareto": pareto,
+            "fixed": dict(self.fixed),
+            "extra": self.extra,
+            "scale": self.scale,
+            "strength": self.strength,
+            "start": self.start,
+        }
+        unknown = set(changes) - set(settings)
+        if unknown:
+            raise TypeError(f"OptimalRule.replace got unknown settings {sorted(unknown)}")
+        return OptimalRule(**{**settings, **changes})
+
+    def schedule(
+        self, state: eq.PolicyInput, values: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, float]:
         delta = wedge_arrays(state.wage, state.residents, state.tau_share, state.tau_size)
         chi = state.land_income_per_worker[:, None]
         base = self.preferences.consumption_rule(
@@ -117,19 +164,30 @@ class OptimalRule(eq.StatefulPolicy):
         )
         if self.extra is not None:
             base = base + self.extra
-        e = base + self.values[:, None]
+        e = base + values[:, None]
         r0 = -((e - state.wage - chi) * state.residents).sum() / state.residents.sum()
         return e + r0, delta, r0
 
-    def __call__(self, state: eq.PolicyInput) -> np.ndarray:
-        e, delta, r0 = self.schedule(state)
-        self.last = {"wedge": delta, "lump_sum": self.values + r0}
-        return e
+    def rule(self, state: eq.PolicyInput, values: np.ndarray) -> np.ndarray:
+        return self.schedule(state, values)[0]
 
-    def target(self, eco: eq.Economy, st: eq.State) -> np.ndarray:
+    def lump_sum(self, eco: eq.Economy, st: eq.State) -> np.ndarray:
+        """R[k] = r[k] + R0 at a solved state (its :attr:`~State.unknowns`)."""
+        state = eq.PolicyInput(
+            st.wage,
+            st.residents,
+            st.land_income_per_worker,
+            st.price_index,
+            st.productivity,
+            eco.tau_share,
+            eco.tau_size,
+        )
+        return st.unknowns + self.schedule(state, st.unknowns)[2]
+
+    def target(self, eco: eq.Economy, st: eq.State, values: np.ndarray) -> np.ndarray:
         prefs = self.preferences
         residents = st.residents
-        r = self.values
+        r = values
         weights = residents.sum(axis=1) / residents.sum()
         # The planner compares welfare in ``comparable`` units (log v: proportional gains;
         # v: absolute gains), ``per_unit`` dollars of lump sum buying one unit of it.
@@ -564,8 +622,8 @@ def _solve_with_rule(
 
     def solve_one(eco: eq.Economy, arr, start_values):
         rule = make_rule(eco, arr["reference_welfare"])
-        st, iterations, converged = _continuation(eco, rule, start_values, tol, max_iter)
-        lump_sum = rule.last["lump_sum"]
+        st, iterations, converged, stage = _continuation(eco, rule, start_values, tol, max_iter)
+        lump_sum = stage.lump_sum(eco, st)
 
         def extras(sol: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             residents = sol["employment"].sum(axis=1)
@@ -577,7 +635,7 @@ def _solve_with_rule(
                 ),
             }
 
-        return st, iterations, converged, rule, extras
+        return st, iterations, converged, stage.bound(st.unknowns), extras
 
     optimum = eq.run_solver(
         model,
@@ -613,23 +671,23 @@ def _continuation(eco, rule, start, tol, max_iter):
     previous stage's solution. A stage that fails is retried with the other Anderson
     safeguard, then with half the step. Strong externalities make the location map expansive
     far from the solution, so a direct solve from the data allocation can diverge where every
-    stage of the path converges.
+    stage of the path converges. Returns the state, the iterations, whether the last stage
+    converged at full strength, and the stage's rule (whose strength produced the state).
     """
     total = 0
     strength, step = 0.0, 0.5
-    values = rule.values.copy()
-    st = None
+    values = rule.start
+    st = solved = None
     attempt = 0
     while True:
         target = min(1.0, strength + step) if st is not None else 0.0
-        rule.strength = target
-        rule.values = values.copy()
+        stage = rule.replace(strength=target, start=values)
         budget = max(min(max_iter - total, STAGE_BUDGET), 1)
         try:
             candidate, iterations, converged = eq.solve_arrays(
                 eco,
                 *start,
-                policy=rule,
+                policy=stage,
                 tol=tol,
                 max_iter=budget,
                 growth=GROWTH_SCHEDULE[attempt % len(GROWTH_SCHEDULE)],
@@ -638,17 +696,17 @@ def _continuation(eco, rule, start, tol, max_iter):
             candidate, iterations, converged = None, 1, False
         total += iterations
         if converged:
-            st, strength, values = candidate, target, rule.values.copy()
+            st, strength, values, solved = candidate, target, candidate.unknowns, stage
             start = (st.wage, st.residents, st.rent, st.price, st.gross_output)
             attempt = 0
             if strength >= 1.0:
-                return st, total, True
+                return st, total, True, stage
             step = min(2 * step, 1.0 - strength)
             continue
         attempt += 1
         if attempt % len(GROWTH_SCHEDULE) == 0:
             step /= 2
         if st is None or step < 1e-3 or total >= max_iter:
-            rule.values = values
-            final = candidate if candidate is not None else st
-            return final, total, False
+            if candidate is not None:
+                return candidate, total, False, stage
+            return st, total, False, solved
