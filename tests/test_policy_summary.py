@@ -55,6 +55,9 @@ VARIABLES = {
     "transfer_p90": ("occupation",),
     "transfer_p10_weighted": ("occupation",),
     "transfer_p90_weighted": ("occupation",),
+    "transfer_median": ("occupation",),
+    "transfer_median_weighted": ("occupation",),
+    "lump_sum": ("occupation",),
     "share_cities_net_payer": (),
     "welfare_gain": ("occupation",),
     "industrial_gini_change": ("city",),
@@ -141,7 +144,8 @@ def by_definition(ref: xr.Dataset, opt: xr.Dataset, a: str, b: str) -> dict[str,
     res_opt = by_occupation(opt.employment.sum("industry"))
     wage_ref, wage_opt = by_occupation(ref.wage), by_occupation(opt.wage)
     delta_ref = by_occupation(wedge_by_definition(ref, ref))
-    delta_opt = by_occupation(wedge_by_definition(ref, opt))
+    delta_opt_da = wedge_by_definition(ref, opt)
+    delta_opt = by_occupation(delta_opt_da)
 
     def ratio(wage, delta, res) -> np.ndarray:
         return np.array(
@@ -172,6 +176,10 @@ def by_definition(ref: xr.Dataset, opt: xr.Dataset, a: str, b: str) -> dict[str,
         "transfer_p90": lambda k: np.quantile(transfer[k], 0.9, method="hazen"),
         "transfer_p10_weighted": lambda k: weighted_quantile_by_hand(transfer[k], 0.1, res_opt[k]),
         "transfer_p90_weighted": lambda k: weighted_quantile_by_hand(transfer[k], 0.9, res_opt[k]),
+        "transfer_median": lambda k: np.quantile(transfer[k], 0.5, method="hazen"),
+        "transfer_median_weighted": lambda k: weighted_quantile_by_hand(
+            transfer[k], 0.5, res_opt[k]
+        ),
     }.items():
         out[name] = np.array([stat(k) for k in occupations])
 
@@ -180,6 +188,10 @@ def by_definition(ref: xr.Dataset, opt: xr.Dataset, a: str, b: str) -> dict[str,
         return np.array([lorenz_gini(row / row.sum()) for row in bill])
 
     out["industrial_gini_change"] = gini(opt) - gini(ref)
+    # Proposition 1: e = (1 - t_L)(w + Δ) + χ + R[k], so R is what is left of e, in any city
+    t_l = 1 / (1 + float(ref.nu))
+    rest = by_occupation(opt.consumption - (1 - t_l) * (opt.wage + delta_opt_da) - chi)
+    out["lump_sum"] = np.array([rest[k].mean() for k in occupations])
     # What the statistics must be told apart from (used by the guards below).
     out["_transfer"], out["_res_ref"], out["_res_opt"] = transfer, res_ref, res_opt
     out["_diff"], out["_size"] = diff, size
@@ -253,8 +265,9 @@ def test_mean_transfers_and_their_percentiles(model, optimum, summary) -> None:
     names = [k for k in VARIABLES if "transfer" in k]
     for i, k in enumerate(["CNR", "nonCNR"]):
         stats = {name: expected[name][i] for name in names}
-        # Guards: p10 < p90, weighted != unweighted, optimum employment != reference's.
-        assert stats["transfer_p10"] < stats["transfer_p90"]
+        # Guards: p10 < median < p90, weighted != unweighted, optimum employment != reference's.
+        assert stats["transfer_p10"] < stats["transfer_median"] < stats["transfer_p90"]
+        assert distinct(stats["transfer_median"], stats["transfer_median_weighted"])
         assert stats["transfer_p10_weighted"] < stats["transfer_p90_weighted"]
         assert distinct(stats["mean_transfer"], stats["mean_transfer_unweighted"])
         assert distinct(stats["transfer_p10"], stats["transfer_p10_weighted"])
@@ -273,6 +286,18 @@ def test_mean_transfers_and_their_percentiles(model, optimum, summary) -> None:
     bill = float((optimum.wage * optimum.employment.sum("industry")).sum())
     assert abs(budget) < 1e-9 * bill  # solver tol 1e-10 on relative residuals
     check(summary, expected, names)
+
+
+def test_lump_sums_close_the_rule(model, optimum, summary) -> None:
+    """R[k] in the summary is the lump sum of Proposition 1's rule: e - (1 - t_L)(w + Δ) - χ,
+    recomputed here from the optimum with the wedge by definition, the same in every city."""
+    t_l = 1 / (1 + float(model.nu))
+    delta = wedge_by_definition(model, optimum)
+    rest = optimum.consumption - (1 - t_l) * (optimum.wage + delta) - optimum.land_income_per_worker
+    for k in ("CNR", "nonCNR"):
+        r = rest.sel(occupation=k).values
+        assert np.ptp(r) < 1e-8 * np.abs(r).max()
+        np.testing.assert_allclose(summary["lump_sum"].sel(occupation=k), r.mean(), rtol=1e-8)
 
 
 def test_share_of_cities_where_the_first_occupation_pays(model, optimum, summary) -> None:

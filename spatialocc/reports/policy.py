@@ -71,7 +71,11 @@ def policy_summary(
       weights (the budget balances with these), ``mean_transfer_unweighted`` the plain mean
       across cities, and ``transfer_p10``, ``transfer_p90`` the 10th and 90th percentiles
       across cities, unweighted and (``..._weighted``) weighted by the same ``L[k,n]``, both
-      by the midpoint rule (numpy's ``method="hazen"`` when unweighted);
+      by the midpoint rule (numpy's ``method="hazen"`` when unweighted), and the medians
+      ``transfer_median`` and ``transfer_median_weighted`` (footnotes 28-29 weight by
+      population);
+    - ``lump_sum``: the lump sum R[k] of each occupation in the optimal rule (what the
+      optimum returns as ``lump_sum``; its budget-closing part included);
     - ``share_cities_net_payer``: the share of cities where ``a`` workers are net payers,
       ``T[a,n] < 0`` at the optimum (the attribute ``net_payer_occupation`` names ``a``);
     - ``welfare_gain``: ``v/v_ref - 1`` (additive amenities: ``(v - v_ref)/C̄_ref``);
@@ -141,7 +145,7 @@ def _summary_one(ref: xr.Dataset, opt: xr.Dataset, a: str, b: str) -> dict[str, 
         "corr_wedge_difference_share_weighted": _weighted_corr(diff, share_a, size),
         "corr_wedge_difference_log_size_weighted": _weighted_corr(diff, log_size, size),
     }
-    means, p10, p90, p10w, p90w, unweighted = [], [], [], [], [], []
+    means, p10, p90, p10w, p90w, unweighted, p50, p50w = ([] for _ in range(8))
     for k in opt["occupation"].values:
         t = transfer.sel(occupation=k).values
         w = opt_res.sel(occupation=k).values
@@ -151,6 +155,8 @@ def _summary_one(ref: xr.Dataset, opt: xr.Dataset, a: str, b: str) -> dict[str, 
         p90.append(_weighted_quantile(t, 0.9))
         p10w.append(_weighted_quantile(t, 0.1, w))
         p90w.append(_weighted_quantile(t, 0.9, w))
+        p50.append(_weighted_quantile(t, 0.5))
+        p50w.append(_weighted_quantile(t, 0.5, w))
     out.update(
         {
             "mean_transfer": np.array(means),
@@ -159,6 +165,9 @@ def _summary_one(ref: xr.Dataset, opt: xr.Dataset, a: str, b: str) -> dict[str, 
             "transfer_p90": np.array(p90),
             "transfer_p10_weighted": np.array(p10w),
             "transfer_p90_weighted": np.array(p90w),
+            "transfer_median": np.array(p50),
+            "transfer_median_weighted": np.array(p50w),
+            "lump_sum": opt["lump_sum"].transpose("occupation").values,
             "share_cities_net_payer": float((transfer.sel(occupation=a).values < 0).mean()),
             "welfare_gain": welfare_gain(ref, opt).values - 1.0,
         }
