@@ -362,3 +362,83 @@ def test_bad_input(model: xr.Dataset) -> None:
     additive = model.assign(additive_amenities=xr.DataArray(True))
     with pytest.raises(NotImplementedError, match="multiplicative amenities"):
         decompose(additive)
+
+
+# -- currency units: both years in one year's dollars ------------------------------------------
+
+#: CPI-U annual averages (BLS series CUUR0000SA0), typed from the BLS tables.
+CPI_U = {1980: 82.4, 2015: 237.017}
+
+COLUMNS = ["CNR", "nonCNR", "ratio"]
+
+
+def dollar_variables(data: xr.Dataset) -> list[str]:
+    """The variables of ``data`` in dollars of their year, by the schema's units."""
+    from spatialocc.dims.schema import VARIABLES
+
+    return [
+        name
+        for name in data.data_vars
+        if "year" in data[name].dims and name in VARIABLES and VARIABLES[name].units == "dollars"
+    ]
+
+
+def table_3(data: xr.Dataset) -> object:
+    model = spatialocc.with_externalities(spatialocc.invert(data), **TAU)
+    return decomposition_table(decompose(model, scheduler="synchronous"))
+
+
+@pytest.fixture(scope="module")
+def priced() -> xr.Dataset:
+    """A small economy whose years carry the CPI-U as their price levels."""
+    data = spatialocc.datasets.synthetic(n_cities=7, n_industries=4, seed=5)
+    return data.assign(price_level=("year", [CPI_U[int(y)] for y in data["year"].values]))
+
+
+@pytest.fixture(scope="module")
+def priced_table(priced: xr.Dataset) -> object:
+    return table_3(priced)
+
+
+def rescaled(data: xr.Dataset, year: int, c: float, names: list[str]) -> xr.Dataset:
+    factor = xr.where(data["year"] == year, c, 1.0)
+    return data.assign({name: data[name] * factor for name in names})
+
+
+@pytest.mark.parametrize(("year", "c"), [(1980, 3.7), (2015, 0.21)])
+def test_table_3_does_not_depend_on_the_currency_unit(
+    priced: xr.Dataset, priced_table: object, year: int, c: float
+) -> None:
+    """Measuring one year's nominal data (every variable in dollars) in another currency
+    unit, its price level with them, changes no row of Table 3. Rescaling the end year
+    rescales the common unit of both years, which the model's homogeneity of degree zero in
+    nominal values absorbs; rescaling the start year is undone by the price levels."""
+    names = dollar_variables(priced)
+    assert "wage" in names
+    table = table_3(rescaled(priced, year, c, [*names, "price_level"]))
+    np.testing.assert_allclose(table[COLUMNS], priced_table[COLUMNS], rtol=1e-8)
+    for panel, ratio in priced_table.attrs["baseline_ratio"].items():
+        assert table.attrs["baseline_ratio"][panel] == pytest.approx(ratio, rel=1e-8)
+
+
+def test_price_levels_matter(priced: xr.Dataset, priced_table: object) -> None:
+    """The invariance above is not vacuous: rescaling the 1980 wages without their price
+    level (inflation the data do not record) moves the rows before the Baseline."""
+    table = table_3(rescaled(priced, 1980, 3.7, dollar_variables(priced)))
+    first = table.xs(1, level="row")["CNR"].iloc[0]
+    assert first == pytest.approx(3.7 * priced_table.xs(1, level="row")["CNR"].iloc[0], rel=1e-7)
+
+
+def test_years_in_different_dollars_are_refused(priced: xr.Dataset) -> None:
+    model = spatialocc.with_externalities(spatialocc.invert(priced), **TAU)
+    # every year in 2015 dollars: the model's price level is 2015's in both years
+    np.testing.assert_allclose(model["price_level"], CPI_U[2015], rtol=1e-15)
+    mixed = model.assign(price_level=priced["price_level"])
+    with pytest.raises(spatialocc.InconsistentDataError, match="price_level"):
+        decompose(mixed, with_optimum=False, scheduler="synchronous")
+
+
+def test_data_without_price_levels_warn(tiny: xr.Dataset) -> None:
+    bare = tiny.drop_vars("price_level", errors="ignore")
+    with pytest.warns(UserWarning, match="same dollars"):
+        decompose(bare, with_optimum=False, no_externalities=False, scheduler="synchronous")
