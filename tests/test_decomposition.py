@@ -9,6 +9,7 @@ import pytest
 import xarray as xr
 
 import spatialocc
+from spatialocc.solvers.counterfactuals import no_externalities
 from spatialocc.solvers.decomposition import (
     COMPONENTS,
     cnr_share_distribution,
@@ -91,10 +92,28 @@ def test_end_points_reproduce_the_data(model: xr.Dataset, result: xr.Dataset) ->
     data_2015 = model.sel(year=2015)
     assert relative_error(last["wage"], data_2015["wage"]) < 1e-8
     assert relative_error(last["employment"], data_2015["employment"]) < 1e-8
-    # the τ = 0 panel too: its end points are the same data allocations
+
+
+def test_tau_zero_panel_ends_are_the_no_externalities_counterfactual(
+    model: xr.Dataset, result: xr.Dataset
+) -> None:
+    """The lower panel is the paper's world without externalities ("where we set the
+    externality elasticity parameters to zero"): each year's exogenous productivity λ̂ is
+    kept and τ = 0, so its ends are each year's no-externalities counterfactual, solved here
+    through ``counterfactuals.no_externalities``, not the data."""
     none = result.sel(panel="no_externalities")
-    assert relative_error(none.isel(step=7)["wage"], data_2015["wage"]) < 1e-8
-    assert relative_error(none.isel(step=0)["employment"], data_1980["employment"]) < 1e-8
+    for year, step in ((1980, 0), (2015, 7)):
+        expected = spatialocc.solve_equilibrium(
+            no_externalities(model.sel(year=year, drop=True)), tol=1e-10
+        )
+        assert bool(expected["converged"])
+        row = none.isel(step=step)
+        assert relative_error(row["welfare"], expected["welfare"]) < 1e-8, year
+        assert relative_error(row["employment"], expected["employment"]) < 1e-8, year
+        assert relative_error(row["wage"], expected["wage"]) < 1e-8, year
+        # ... which is not the data: without the externalities, workers move
+        data = model.sel(year=year, drop=True)
+        assert relative_error(row["employment"], data["employment"]) > 1e-3, year
 
 
 def test_every_step_is_an_equilibrium(result: xr.Dataset) -> None:
@@ -263,12 +282,10 @@ def row_economy(model: xr.Dataset, components: frozenset[str], *, tau_zero: bool
     """The economy of one row of Table 3 built from its definition: ``components`` at their
     2015 values, everything else at 1980 values."""
     if tau_zero:
-        # the module's current τ = 0 panel (its docstring): τ = 0 and λ̂ the productivity
-        # inverted without externalities
+        # the paper's world without externalities (MODEL.md section 5): τ = 0 and each
+        # year's λ̂, inverted with the model's τ, kept
         zero = xr.zeros_like(model["tau_share"])
-        model = model.assign(
-            tau_share=zero, tau_size=zero, productivity_exogenous=model.productivity
-        )
+        model = model.assign(tau_share=zero, tau_size=zero)
     years = {"start": model.sel(year=1980, drop=True), "end": model.sel(year=2015, drop=True)}
     parts = {y: split_by_definition(m) for y, m in years.items()}
 

@@ -26,8 +26,12 @@ year (their geometric mean is 1), which steps that swap amenities carry; Table 3
 change when one year's nominal data and its price level are measured in another unit
 (tested). Nominal values of a step (wages, rents) are in units where total nominal income is
 the base calibration's (the numeraire), not deflated dollars: compare them within a step.
-With every component at its end-year value the step reproduces the end-year data allocation,
-and with none the start-year one (both tested).
+
+The panel without externalities is the paper's experiment ("where we set the externality
+elasticity parameters to zero"): each year's exogenous productivity λ̂, inverted with the
+model's τ, is kept and τ = 0, as in :func:`spatialocc.solvers.counterfactuals.no_externalities`.
+Its ends are therefore each year's no-externalities counterfactual, not the data; the full
+model's ends reproduce the data (all tested).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from spatialocc._aliases import lazy_aliases
 from spatialocc.dims.currency import PRICE_LEVEL, CurrencyWarning
 from spatialocc.dims.errors import DimensionError, InconsistentDataError, MissingVariableError
 from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, RESIDUAL_PREFIX, annotate
+from spatialocc.solvers import counterfactuals
 from spatialocc.solvers.equilibrium import solve_equilibrium, validated_model
 from spatialocc.solvers.optimal import solve_optimal
 
@@ -74,7 +79,8 @@ PAPER_ORDER: tuple[str, ...] = tuple(COMPONENTS)
 #: consumption shares.
 SHARE_PARAMETERS = ("input_share", "value_added_share", "land_share", "consumption_share")
 
-#: The two panels of Table 3: the model with the externalities in the model's τ, and τ = 0.
+#: The two panels of Table 3: the model with the externalities in the model's τ, and the same
+#: economies with τ = 0 and λ̂ kept.
 PANELS = {"full_model": "Full model", "no_externalities": "Model without externalities"}
 
 #: Variables of each step kept in the result (the allocation, welfare, the diagnostics).
@@ -338,8 +344,8 @@ def decompose(
     with_optimum
         Solve the optimal-allocation rows (the slow ones); without, they are left out.
     no_externalities
-        Add the panel with τ = 0 (rows 12-22), where λ̂ is the productivity inverted without
-        externalities.
+        Add the panel without externalities (rows 12-22): each year's λ̂ kept and τ = 0
+        (:func:`spatialocc.solvers.counterfactuals.no_externalities`).
     scheduler
         Passed to ``dask.compute``: ``None`` uses dask's default (threads, or the active
         ``dask.distributed`` client), or ``"synchronous"``, ``"threads"``, ``"processes"``. For
@@ -492,7 +498,6 @@ def _names(components: frozenset[str]) -> str:
 
 
 def _without_externalities(model: xr.Dataset) -> xr.Dataset:
-    zero = xr.zeros_like(model["tau_share"])
-    return model.assign(
-        tau_share=zero, tau_size=zero.copy(), productivity_exogenous=model["productivity"]
-    )
+    """The paper's world without externalities: λ̂ kept, τ = 0 (the module, not the
+    ``no_externalities`` flag of :func:`decompose`)."""
+    return counterfactuals.no_externalities(model)
