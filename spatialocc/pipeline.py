@@ -3,7 +3,8 @@
 Stages and the files they write in the output folder (NetCDF in the canonical schema, tables
 as CSV and Markdown, figures as PNG)::
 
-    invert     data.nc, model.nc                    both calibrations (Lemma 1)
+    invert     data.nc, model.nc                    both calibrations (Lemma 1), in the latest
+                                                    year's dollars (the data's price_level)
     estimate   estimates.nc, table1.*, table2.*     Tables 1-2: OLS, 2SLS and CUE
     solve      no_externalities.nc                  section 4.7 counterfactual (end year)
     optimal    optimum.nc, policy_summary.*,        Proposition 1 (end year) and the

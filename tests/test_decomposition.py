@@ -9,6 +9,7 @@ import pytest
 import xarray as xr
 
 import spatialocc
+from spatialocc.solvers.counterfactuals import no_externalities
 from spatialocc.solvers.decomposition import (
     COMPONENTS,
     cnr_share_distribution,
@@ -91,10 +92,28 @@ def test_end_points_reproduce_the_data(model: xr.Dataset, result: xr.Dataset) ->
     data_2015 = model.sel(year=2015)
     assert relative_error(last["wage"], data_2015["wage"]) < 1e-8
     assert relative_error(last["employment"], data_2015["employment"]) < 1e-8
-    # the τ = 0 panel too: its end points are the same data allocations
+
+
+def test_tau_zero_panel_ends_are_the_no_externalities_counterfactual(
+    model: xr.Dataset, result: xr.Dataset
+) -> None:
+    """The lower panel is the paper's world without externalities ("where we set the
+    externality elasticity parameters to zero"): each year's exogenous productivity λ̂ is
+    kept and τ = 0, so its ends are each year's no-externalities counterfactual, solved here
+    through ``counterfactuals.no_externalities``, not the data."""
     none = result.sel(panel="no_externalities")
-    assert relative_error(none.isel(step=7)["wage"], data_2015["wage"]) < 1e-8
-    assert relative_error(none.isel(step=0)["employment"], data_1980["employment"]) < 1e-8
+    for year, step in ((1980, 0), (2015, 7)):
+        expected = spatialocc.solve_equilibrium(
+            no_externalities(model.sel(year=year, drop=True)), tol=1e-10
+        )
+        assert bool(expected["converged"])
+        row = none.isel(step=step)
+        assert relative_error(row["welfare"], expected["welfare"]) < 1e-8, year
+        assert relative_error(row["employment"], expected["employment"]) < 1e-8, year
+        assert relative_error(row["wage"], expected["wage"]) < 1e-8, year
+        # ... which is not the data: without the externalities, workers move
+        data = model.sel(year=year, drop=True)
+        assert relative_error(row["employment"], data["employment"]) > 1e-3, year
 
 
 def test_every_step_is_an_equilibrium(result: xr.Dataset) -> None:
@@ -263,12 +282,10 @@ def row_economy(model: xr.Dataset, components: frozenset[str], *, tau_zero: bool
     """The economy of one row of Table 3 built from its definition: ``components`` at their
     2015 values, everything else at 1980 values."""
     if tau_zero:
-        # the module's current τ = 0 panel (its docstring): τ = 0 and λ̂ the productivity
-        # inverted without externalities
+        # the paper's world without externalities (MODEL.md section 5): τ = 0 and each
+        # year's λ̂, inverted with the model's τ, kept
         zero = xr.zeros_like(model["tau_share"])
-        model = model.assign(
-            tau_share=zero, tau_size=zero, productivity_exogenous=model.productivity
-        )
+        model = model.assign(tau_share=zero, tau_size=zero)
     years = {"start": model.sel(year=1980, drop=True), "end": model.sel(year=2015, drop=True)}
     parts = {y: split_by_definition(m) for y, m in years.items()}
 
@@ -362,3 +379,83 @@ def test_bad_input(model: xr.Dataset) -> None:
     additive = model.assign(additive_amenities=xr.DataArray(True))
     with pytest.raises(NotImplementedError, match="multiplicative amenities"):
         decompose(additive)
+
+
+# -- currency units: both years in one year's dollars ------------------------------------------
+
+#: CPI-U annual averages (BLS series CUUR0000SA0), typed from the BLS tables.
+CPI_U = {1980: 82.4, 2015: 237.017}
+
+COLUMNS = ["CNR", "nonCNR", "ratio"]
+
+
+def dollar_variables(data: xr.Dataset) -> list[str]:
+    """The variables of ``data`` in dollars of their year, by the schema's units."""
+    from spatialocc.dims.schema import VARIABLES
+
+    return [
+        name
+        for name in data.data_vars
+        if "year" in data[name].dims and name in VARIABLES and VARIABLES[name].units == "dollars"
+    ]
+
+
+def table_3(data: xr.Dataset) -> object:
+    model = spatialocc.with_externalities(spatialocc.invert(data), **TAU)
+    return decomposition_table(decompose(model, scheduler="synchronous"))
+
+
+@pytest.fixture(scope="module")
+def priced() -> xr.Dataset:
+    """A small economy whose years carry the CPI-U as their price levels."""
+    data = spatialocc.datasets.synthetic(n_cities=7, n_industries=4, seed=5)
+    return data.assign(price_level=("year", [CPI_U[int(y)] for y in data["year"].values]))
+
+
+@pytest.fixture(scope="module")
+def priced_table(priced: xr.Dataset) -> object:
+    return table_3(priced)
+
+
+def rescaled(data: xr.Dataset, year: int, c: float, names: list[str]) -> xr.Dataset:
+    factor = xr.where(data["year"] == year, c, 1.0)
+    return data.assign({name: data[name] * factor for name in names})
+
+
+@pytest.mark.parametrize(("year", "c"), [(1980, 3.7), (2015, 0.21)])
+def test_table_3_does_not_depend_on_the_currency_unit(
+    priced: xr.Dataset, priced_table: object, year: int, c: float
+) -> None:
+    """Measuring one year's nominal data (every variable in dollars) in another currency
+    unit, its price level with them, changes no row of Table 3. Rescaling the end year
+    rescales the common unit of both years, which the model's homogeneity of degree zero in
+    nominal values absorbs; rescaling the start year is undone by the price levels."""
+    names = dollar_variables(priced)
+    assert "wage" in names
+    table = table_3(rescaled(priced, year, c, [*names, "price_level"]))
+    np.testing.assert_allclose(table[COLUMNS], priced_table[COLUMNS], rtol=1e-8)
+    for panel, ratio in priced_table.attrs["baseline_ratio"].items():
+        assert table.attrs["baseline_ratio"][panel] == pytest.approx(ratio, rel=1e-8)
+
+
+def test_price_levels_matter(priced: xr.Dataset, priced_table: object) -> None:
+    """The invariance above is not vacuous: rescaling the 1980 wages without their price
+    level (inflation the data do not record) moves the rows before the Baseline."""
+    table = table_3(rescaled(priced, 1980, 3.7, dollar_variables(priced)))
+    first = table.xs(1, level="row")["CNR"].iloc[0]
+    assert first == pytest.approx(3.7 * priced_table.xs(1, level="row")["CNR"].iloc[0], rel=1e-7)
+
+
+def test_years_in_different_dollars_are_refused(priced: xr.Dataset) -> None:
+    model = spatialocc.with_externalities(spatialocc.invert(priced), **TAU)
+    # every year in 2015 dollars: the model's price level is 2015's in both years
+    np.testing.assert_allclose(model["price_level"], CPI_U[2015], rtol=1e-15)
+    mixed = model.assign(price_level=priced["price_level"])
+    with pytest.raises(spatialocc.InconsistentDataError, match="price_level"):
+        decompose(mixed, with_optimum=False, scheduler="synchronous")
+
+
+def test_data_without_price_levels_warn(tiny: xr.Dataset) -> None:
+    bare = tiny.drop_vars("price_level", errors="ignore")
+    with pytest.warns(UserWarning, match="same dollars"):
+        decompose(bare, with_optimum=False, no_externalities=False, scheduler="synchronous")

@@ -36,6 +36,7 @@ from spatialocc.datasets.industries import (
     tradable,
     trade_cost,
 )
+from spatialocc.datasets.price_levels import CPI_U_SOURCE, cpi_u
 from spatialocc.dims.schema import REAL_ESTATE, annotate
 
 T = TypeVar("T")
@@ -1275,6 +1276,11 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
                     size_elasticity=json.dumps(rpp.size_elasticity),
                 ),
             ),
+            "price_level": (
+                ("year",),
+                cpi_u(YEARS).to_numpy(),
+                _prov(CPI_U_SOURCE, "true"),
+            ),
             "distance": (
                 ("city", "origin"),
                 distance_matrix(cities["lat"].to_numpy(), cities["lon"].to_numpy()),
@@ -1424,7 +1430,11 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
             "every 1980 allocation (city sizes observed from 1980 county population), and "
             "1980 input-output shares (1997 stand-in)."
         ),
-        "observed_variables": "distance, theta, nu, epsilon, consumption_share, land_grant_college",
+        "observed_variables": "price_level, distance, theta, nu, epsilon, consumption_share, "
+        "land_grant_college",
+        "currency": "wages in nominal dollars of their year (2015: ACS 2015 dollars; 1980: "
+        "1980 dollars, the 2015 levels scaled by the SSA average wage index); price_level: "
+        + CPI_U_SOURCE,
         "partially_observed_variables": "employment, price_nontradable, value_added_share, "
         "input_share, historical_population",
         "imputed_variables": "wage, trade_cost_elasticity",

@@ -18,6 +18,7 @@ from spatialocc.datasets.industries import (
     TRADE_COST_SOURCE,
     trade_cost,
 )
+from spatialocc.datasets.price_levels import constant as constant_price_level
 from spatialocc.dims.schema import REAL_ESTATE, annotate
 
 
@@ -100,7 +101,7 @@ class YearTargets:
     growth: float  # log of total employment relative to 2015
     cnr_shift: float  # shift of the log-odds of CNR employment
     cnr_sorting: float  # loading of occupation mix on the city's cognitive index
-    wage_noncnr: float  # mean nonCNR wage, dollars of the year
+    wage_noncnr: float  # mean nonCNR wage, constant dollars (price_level 1 in every year)
     cnr_premium: float  # CNR / nonCNR wage ratio at the mean CNR share
     premium_slope: float  # d log premium / d CNR share (Table 1: 0.506)
     share_slope: float  # d log nonCNR wage / d CNR share (Table 1: 0.993 univariate)
@@ -209,7 +210,8 @@ def synthetic(
     Returns
     -------
     xarray.Dataset
-        A Dataset of kind ``"data"``: ``wage``, ``employment``, ``price_nontradable``,
+        A Dataset of kind ``"data"``: ``wage`` (constant dollars, so ``price_level`` is 1 in
+        every year), ``employment``, ``price_nontradable``,
         ``distance``, ``theta`` (10), ``nu`` (2.02), ``epsilon`` (2),
         ``consumption_share`` (non-tradables only; tradables are calibrated by ``invert``),
         ``value_added_share`` and ``input_share`` (national, by year),
@@ -366,6 +368,7 @@ def synthetic(
                 np.stack(per_year["employment"]),
             ),
             "price_nontradable": (("year", "industry", "city"), np.stack(per_year["price"])),
+            "price_level": constant_price_level(years),
             "distance": (("city", "origin"), distance_matrix(lat, lon)),
             "theta": 10.0,
             "nu": 2.02,

@@ -12,15 +12,32 @@ equilibrium (or optimal-policy) solve, so the steps run in parallel as dask task
 
 Each step's economy is solved around a *base* calibration that supplies the starting
 allocation, how national employment is spread over industries and cities, and the numeraire:
-the end year once amenities are at end-year values, the start year before **[choice]**. Welfare
-is real and comparable across steps; nominal values (wages, rents) are in the units of the
-step's base year. With every component at its end-year value the step reproduces the end-year
-data allocation, and with none the start-year one (both tested).
+the end year once amenities are at end-year values, the start year before **[choice]**.
+
+Currency (MODEL.md section 5). Prices are normalized within each year, so the dollars of a
+year's wages set the level of its productivity, land and welfare: the two calibrations must be
+in one year's dollars. :func:`spatialocc.invert` converts every year of data that carry a
+``price_level`` (the bundled US data: the CPI-U) to the latest year's dollars, and
+:func:`decompose` refuses a model whose two years have different price levels; a model without
+``price_level`` is decomposed with a :class:`~spatialocc.dims.currency.CurrencyWarning` (its
+years are taken to be in the same dollars). Welfare (real consumption and amenities) of every
+step is then comparable across steps, except for the normalization of amenities within each
+year (their geometric mean is 1), which steps that swap amenities carry; Table 3 does not
+change when one year's nominal data and its price level are measured in another unit
+(tested). Nominal values of a step (wages, rents) are in units where total nominal income is
+the base calibration's (the numeraire), not deflated dollars: compare them within a step.
+
+The panel without externalities is the paper's experiment ("where we set the externality
+elasticity parameters to zero"): each year's exogenous productivity λ̂, inverted with the
+model's τ, is kept and τ = 0, as in :func:`spatialocc.solvers.counterfactuals.no_externalities`.
+Its ends are therefore each year's no-externalities counterfactual, not the data; the full
+model's ends reproduce the data (all tested).
 """
 
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,8 +46,10 @@ import numpy as np
 import xarray as xr
 
 from spatialocc._aliases import lazy_aliases
-from spatialocc.dims.errors import DimensionError, MissingVariableError
+from spatialocc.dims.currency import PRICE_LEVEL, CurrencyWarning
+from spatialocc.dims.errors import DimensionError, InconsistentDataError, MissingVariableError
 from spatialocc.dims.schema import CORE_DIMS, REAL_ESTATE, RESIDUAL_PREFIX, annotate
+from spatialocc.solvers import counterfactuals
 from spatialocc.solvers.equilibrium import solve_equilibrium, validated_model
 from spatialocc.solvers.optimal import solve_optimal
 
@@ -60,7 +79,8 @@ PAPER_ORDER: tuple[str, ...] = tuple(COMPONENTS)
 #: consumption shares.
 SHARE_PARAMETERS = ("input_share", "value_added_share", "land_share", "consumption_share")
 
-#: The two panels of Table 3: the model with the externalities in the model's τ, and τ = 0.
+#: The two panels of Table 3: the model with the externalities in the model's τ, and the same
+#: economies with τ = 0 and λ̂ kept.
 PANELS = {"full_model": "Full model", "no_externalities": "Model without externalities"}
 
 #: Variables of each step kept in the result (the allocation, welfare, the diagnostics).
@@ -230,11 +250,40 @@ def _check_model(model: xr.Dataset, start: int, end: int) -> None:
             "decompose needs the externalities: set them with "
             "spatialocc.with_externalities(model, tau_share=..., tau_size=...)"
         )
+    _check_currency(model, start, end)
     if "additive_amenities" in model and bool(model["additive_amenities"].any()):
         raise NotImplementedError(
             "the decomposition is defined for multiplicative amenities (the paper's Table 3): "
             "additive amenities are in real-consumption units of their own year, which the "
             "steps would mix; decompose the multiplicative model"
+        )
+
+
+def _check_currency(model: xr.Dataset, start: int, end: int) -> None:
+    """Both years in one year's dollars, or a warning when the model cannot tell."""
+    if PRICE_LEVEL not in model:
+        warnings.warn(
+            f"the model has no {PRICE_LEVEL!r}: the nominal values (wages) of {start} and "
+            f"{end} are taken to be in the same dollars. If they are nominal dollars of their "
+            f"own year, give the data a price level per year (e.g. the CPI-U annual average: "
+            f"data.assign({PRICE_LEVEL}=('year', [...]))) and invert them again; inflation "
+            f"would otherwise count as growth in the rows before the Baseline",
+            CurrencyWarning,
+            stacklevel=3,
+        )
+        return
+    level = model[PRICE_LEVEL]
+    if "year" not in level.dims:
+        return  # one price level for every year: the same dollars
+    first, last = level.sel(year=start, drop=True), level.sel(year=end, drop=True)
+    gap = float(abs(last / first - 1.0).max())
+    if not gap <= 1e-12:
+        raise InconsistentDataError(
+            f"the nominal values of {start} and {end} are in different dollars: their "
+            f"{PRICE_LEVEL} is {first.values.tolist()} and {last.values.tolist()}. Invert the "
+            f"data of both years together with spatialocc.invert (it converts every year to "
+            f"one year's dollars with {PRICE_LEVEL}), or convert them first with "
+            f"spatialocc.dims.currency.in_dollars_of"
         )
 
 
@@ -295,8 +344,8 @@ def decompose(
     with_optimum
         Solve the optimal-allocation rows (the slow ones); without, they are left out.
     no_externalities
-        Add the panel with τ = 0 (rows 12-22), where λ̂ is the productivity inverted without
-        externalities.
+        Add the panel without externalities (rows 12-22): each year's λ̂ kept and τ = 0
+        (:func:`spatialocc.solvers.counterfactuals.no_externalities`).
     scheduler
         Passed to ``dask.compute``: ``None`` uses dask's default (threads, or the active
         ``dask.distributed`` client), or ``"synchronous"``, ``"threads"``, ``"processes"``. For
@@ -323,6 +372,14 @@ def decompose(
     SchemaError
         The model does not follow the schema of a ``"model"`` Dataset, as in
         :func:`spatialocc.solve_equilibrium`; raised before any step is solved.
+    InconsistentDataError
+        The two years have different ``price_level`` values: their nominal values are in
+        different dollars (invert them together with :func:`spatialocc.invert`).
+
+    Warns
+    -----
+    CurrencyWarning
+        The model has no ``price_level``: the two years are taken to be in the same dollars.
     """
     _check_model(model, start, end)
     model = validated_model(model)
@@ -441,7 +498,6 @@ def _names(components: frozenset[str]) -> str:
 
 
 def _without_externalities(model: xr.Dataset) -> xr.Dataset:
-    zero = xr.zeros_like(model["tau_share"])
-    return model.assign(
-        tau_share=zero, tau_size=zero.copy(), productivity_exogenous=model["productivity"]
-    )
+    """The paper's world without externalities: λ̂ kept, τ = 0 (the module, not the
+    ``no_externalities`` flag of :func:`decompose`)."""
+    return counterfactuals.no_externalities(model)

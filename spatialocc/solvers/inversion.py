@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from spatialocc.dims.currency import PRICE_LEVEL, in_dollars_of
 from spatialocc.dims.errors import (
     DimensionError,
     InconsistentDataError,
@@ -480,6 +481,7 @@ def invert(
     trade_shares: bool = False,
     tol: float = 1e-12,
     max_iter: int = 20_000,
+    dollars_of: int | None = None,
 ) -> xr.Dataset:
     """Invert the model at the data (Lemma 1, MODEL.md section 3).
 
@@ -511,6 +513,17 @@ def invert(
     amenities ``A[k,n]`` have an employment-weighted geometric mean of 1 for each occupation.
     ``productivity`` λ[k,j,n] and ``amenity`` are 0 where nobody works; ``unit_cost`` is +inf
     for tradable city-industries that do not produce.
+
+    Currency (MODEL.md section 5): prices are normalized within each year, so the dollars
+    of the wages set the level of productivity, land, consumption and welfare. When the data
+    carry a ``price_level`` P̄[t] on a ``year`` dimension (the bundled US data: the CPI-U),
+    every year's nominal data (each variable in dollars, :mod:`spatialocc.dims.currency`) are
+    first converted to the dollars of one year, ``dollars_of`` (default: the latest), by the
+    ratio P̄[dollars_of] / P̄[t]; the model's ``price_level`` is then P̄[dollars_of] in every
+    year and its attribute ``dollars_of`` names the year. The years of the model are then
+    comparable in real terms (what :func:`spatialocc.decompose` needs), and the latest year's
+    model is the one inverted from its own nominal data. Without ``price_level`` each year
+    stays in its own dollars.
 
     Additive amenities (section 7.3, ``amenities="additive"``): utility ``a[n] + A[k,n] +
     C[k,n]`` with Gumbel draws a[n] of scale 1/ν_add, so that
@@ -553,6 +566,10 @@ def invert(
     tol, max_iter
         Tolerance (largest relative sales error) and iteration limit of the trade inversion.
         Not converging gives ``converged = False`` and a :class:`ConvergenceWarning`.
+    dollars_of
+        The year whose dollars every year's nominal data are converted to (needs
+        ``price_level`` and a ``year`` dimension); ``None``: the latest year when the data
+        have both, no conversion otherwise.
 
     Returns
     -------
@@ -605,6 +622,8 @@ def invert(
             f"every tradable. Keep two or more cities: data.sel(city=labels, origin=labels)."
         )
     data = checked_values(double_precision(data), "data")
+    if dollars_of is not None or (PRICE_LEVEL in data and "year" in data.dims):
+        data = in_dollars_of(data, dollars_of)
     industries = data.indexes["industry"]
     if real_estate not in industries:
         raise MissingVariableError(
