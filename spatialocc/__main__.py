@@ -29,13 +29,14 @@ from typing import NoReturn
 from spatialocc import pipeline
 
 DESCRIPTIONS = {
-    "run": "the whole study: invert, estimate, solve, optimal, decompose, plot",
+    "run": "the whole study: invert, estimate, solve, optimal, decompose, plot, compare",
     "invert": "validate the data and invert both years (writes data.nc, model.nc)",
     "estimate": "estimate the externalities, Tables 1 and 2 (reads model.nc)",
     "solve": "the no-externalities counterfactual (reads model.nc)",
     "optimal": "the optimal policy, its summary and the variants' optima (reads model.nc)",
     "decompose": "the decomposition of Table 3 and Figure 18's histogram (reads model.nc)",
     "plot": "draw the figures from the results in the output folder",
+    "compare": "the paper's numbers beside this run's (writes paper_comparison.csv/.md)",
 }
 
 

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
@@ -73,3 +74,165 @@ def tau(estimator: str = "cue") -> dict[str, dict[str, float]]:
 #: The paper's benchmark externalities: the GMM-CUE column of Table 2 ("We adopt the GMM-CUE
 #: coefficients in the last column of Table 2 as our benchmark"), the default of the solves.
 TAU: Final[dict[str, dict[str, float]]] = tau("cue")
+
+
+# -- every number of the main text that a run computes ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Reported:
+    """One number the paper reports: what it is (``statistic``, the name under which
+    :func:`spatialocc.reports.paper_comparison` computes it), for which ``occupation``
+    (None: the economy), the ``value`` as printed, and where it is printed (``source``)."""
+
+    statistic: str
+    occupation: str | None
+    value: float
+    source: str
+    description: str
+
+
+def _table1() -> list[Reported]:
+    rows = {  # Table 1: dependent variable -> (regressor -> estimate)
+        "log w[CNR]": (0.059, 0.338, 1.499),
+        "log w[nonCNR]": (0.050, 0.223, 0.993),
+        "log(w[CNR]/w[nonCNR])": (0.022, 0.115, 0.506),
+    }
+    regressors = ("log L[n]", "log(L[CNR,n]/L[nonCNR,n])", "L[CNR,n]/L[n]")
+    return [
+        Reported(
+            f"table1:{dependent}:{regressor}",
+            None,
+            value,
+            "Table 1",
+            f"{dependent} on {regressor} (univariate OLS slope)",
+        )
+        for dependent, values in rows.items()
+        for regressor, value in zip(regressors, values, strict=True)
+    ]
+
+
+def _table2() -> list[Reported]:
+    out = []
+    for estimator, coefficients in TABLE2.items():
+        for coefficient, by_occupation in coefficients.items():
+            for k, (value, se) in by_occupation.items():
+                out.append(Reported(f"table2:{estimator}:{coefficient}", k, value, "Table 2", ""))
+                out.append(
+                    Reported(f"table2:{estimator}:{coefficient}:se", k, se, "Table 2", "s.e.")
+                )
+    for statistic, by_occupation in TABLE2_FIRST_STAGE.items():
+        for k, value in by_occupation.items():
+            out.append(Reported(f"table2:{statistic}", k, value, "Table 2", "first stage"))
+    return out
+
+
+#: Table 3 ("Welfare Comparison, Relative to Baseline"): row -> (CNR, nonCNR, ratio).
+TABLE3: Final = MappingProxyType(
+    {
+        1: (0.558, 0.765, 0.730),
+        2: (0.708, 0.824, 0.859),
+        3: (0.927, 1.081, 0.857),
+        4: (1.000, 1.000, 1.000),
+        5: (1.045, 1.058, 0.987),
+        6: (1.066, 1.079, 0.988),
+        7: (1.042, 1.060, 0.983),
+        8: (1.039, 1.061, 0.980),
+        9: (1.045, 1.067, 0.980),
+        10: (1.054, 1.070, 0.985),
+        11: (1.064, 1.081, 0.985),
+        12: (0.488, 0.643, 0.759),
+        13: (0.790, 0.893, 0.885),
+        14: (0.936, 1.057, 0.885),
+        15: (1.000, 1.000, 1.000),
+        16: (0.858, 1.110, 0.773),
+        17: (0.852, 1.116, 0.763),
+        18: (0.860, 1.129, 0.762),
+        19: (0.861, 1.129, 0.762),
+        20: (0.863, 1.132, 0.762),
+        21: (0.846, 1.109, 0.763),
+        22: (0.849, 1.112, 0.763),
+    }
+)
+#: Table 3's "ratio of CNR to non-CNR welfare in Baseline", by panel.
+TABLE3_BASELINE_RATIO: Final = MappingProxyType({"full": 1.911, "no_externalities": 3.767})
+
+
+def _table3() -> list[Reported]:
+    out = []
+    for row, values in TABLE3.items():
+        for who, value in zip(("CNR", "nonCNR", None), values, strict=True):
+            name = "ratio" if who is None else "welfare"
+            out.append(Reported(f"table3:{name}:{row}", who, value, f"Table 3, row {row}", ""))
+    for panel, value in TABLE3_BASELINE_RATIO.items():
+        out.append(Reported(f"table3:baseline_ratio:{panel}", None, value, "Table 3", "CNR/nonCNR"))
+    return out
+
+
+#: Section 4.7: the city pairs whose productivity differences the text states (percent
+#: change of λ for each occupation, "all else equal"), by the cities' names in the data.
+CITY_PAIRS: Final = MappingProxyType(
+    {
+        "composition": ("Winston-Salem, NC", "Austin-Round Rock, TX", {"CNR": 6.0, "nonCNR": -3.0}),
+        "size": ("Trenton, NJ", "Rochester, NY", {"CNR": 11.0, "nonCNR": 11.0}),
+    }
+)
+
+
+def _text() -> list[Reported]:
+    s52, s62 = "Section 5.2", "Section 6.2"
+    out = [
+        Reported("social_private_ratio", "CNR", 1.79, "Introduction", "social/private value"),
+        Reported("mean_wedge_difference", None, 63_135.0, s52, "mean Δ[CNR] - Δ[nonCNR], $"),
+        Reported("corr_wedge_difference_share", None, 0.48, s52, "corr with CNR share"),
+        Reported("corr_wedge_difference_log_size", None, 0.62, s52, "corr with log size"),
+        Reported("corr_wedge_difference_share_weighted", None, 0.67, s52, "weighted by size"),
+        Reported("corr_wedge_difference_log_size_weighted", None, 0.76, s52, "weighted"),
+        Reported("share_cities_net_payer", "CNR", 0.92, s62, "share of cities where CNR pay"),
+        Reported("mean_transfer", "CNR", -3_316.0, s62, "mean net transfer, $"),
+        Reported("mean_transfer", "nonCNR", 2_020.0, s62, "mean net transfer, $"),
+        # "net payments from CNR workers range from $309 (10th percentile city) to $4,422
+        # (90th)": payments are negative transfers, so the 90th percentile of the transfer
+        # is -309 and the 10th -4,422
+        Reported("transfer_p10", "CNR", -4_422.0, s62, "10th percentile across cities, $"),
+        Reported("transfer_p90", "CNR", -309.0, s62, "90th percentile across cities, $"),
+        Reported("transfer_p10", "nonCNR", 1_819.0, s62, "10th percentile across cities, $"),
+        Reported("transfer_p90", "nonCNR", 10_518.0, s62, "90th percentile across cities, $"),
+        Reported("transfer_p10_weighted", "CNR", -10_000.0, "Footnote 28", "by population"),
+        Reported("transfer_p90_weighted", "CNR", -113.0, "Footnote 28", "by population"),
+        Reported("transfer_median_weighted", "CNR", -2_475.0, "Footnote 28", "by population"),
+        Reported("transfer_p10_weighted", "nonCNR", -6_599.0, "Footnote 29", "by population"),
+        Reported("transfer_p90_weighted", "nonCNR", 9_356.0, "Footnote 29", "by population"),
+        Reported("transfer_median_weighted", "nonCNR", 3_460.0, "Footnote 29", "by population"),
+        Reported("welfare_gain", "CNR", 0.0059, s62, "optimal policy, v/v_ref - 1"),
+        Reported("welfare_gain", "nonCNR", 0.0059, s62, "optimal policy, v/v_ref - 1"),
+        Reported("city_share", "San Jose-Sunnyvale-Santa Clara, CA", 0.514, "Section 6.1", ""),
+        Reported(
+            "optimum_city_share", "San Jose-Sunnyvale-Santa Clara, CA", 0.907, "Section 6.1", ""
+        ),
+        Reported("city_share", "Harrisonburg, VA", 0.270, "Section 6.1", "1 - 73.0% nonCNR"),
+        Reported("optimum_city_share", "Harrisonburg, VA", 0.170, "Section 6.1", "1 - 83.0%"),
+        Reported("gini_change", "San Jose-Sunnyvale-Santa Clara, CA", 0.11, "Section 6.1", ""),
+        Reported("gini_change", "Harrisonburg, VA", 0.04, "Section 6.1", ""),
+        Reported(
+            "gini_change", "Scranton--Wilkes-Barre--Hazleton, PA", -0.05, "Section 6.1", "around"
+        ),
+    ]
+    for pair, (origin, destination, values) in CITY_PAIRS.items():
+        for k, value in values.items():
+            out.append(
+                Reported(
+                    f"city_pair:{pair}",
+                    k,
+                    value,
+                    "Section 4.7",
+                    f"percent change of productivity from {origin} to {destination}",
+                )
+            )
+    return out
+
+
+#: Every number of the main text that ``spatialocc run`` computes, with its source; the
+#: side-by-side report (:func:`spatialocc.reports.paper_comparison`) reads them from here.
+#: In the city statistics of section 6.1 ``occupation`` holds the city's name.
+REPORTED: Final[tuple[Reported, ...]] = (*_table1(), *_table2(), *_table3(), *_text())

@@ -13,6 +13,9 @@ as CSV and Markdown, figures as PNG)::
     decompose  decomposition.nc, table3.*,          Table 3 and the Figure 18 histogram
                figure18.nc
     plot       figures/figureNN.png                 the paper's maps, scatters, histogram
+    compare    paper_comparison.*                   every number of the paper's main text
+                                                    that the run computes, beside the
+                                                    paper's (spatialocc.paper.REPORTED)
 
 Each stage reads what earlier stages wrote, so it can be rerun alone. One process at a time
 writes a folder, and each finished stage is committed in one rename
@@ -47,7 +50,7 @@ from spatialocc.reports.tables import write_table, write_text  # noqa: F401 (the
 from spatialocc.solvers.inversion import ConvergenceWarning
 
 #: The stages, in order.
-STAGES = ("invert", "estimate", "solve", "optimal", "decompose", "plot")
+STAGES = ("invert", "estimate", "solve", "optimal", "decompose", "plot", "compare")
 
 #: The paper's CUE estimates (Table 2, column 3), the default externalities of the solves.
 PAPER_TAU = paper.TAU
@@ -684,6 +687,35 @@ def stage_plot(model: xr.Dataset, ws: Workspace, options: Options) -> list[Path]
         return plot.draw_all(inputs, ws.staging / "figures", natural_earth=options.natural_earth)
 
 
+#: Inputs of :func:`spatialocc.reports.paper_comparison` and the files they are read from.
+COMPARISON_INPUTS = {
+    "estimates": "estimates.nc",
+    "summary": "policy_summary.nc",
+    "optimum": "optimum.nc",
+    "decomposition": "decomposition.nc",
+}
+
+
+def stage_compare(model: xr.Dataset, ws: Workspace, options: Options) -> None:
+    from spatialocc.reports import paper_comparison
+
+    year = _year(model, options.year)
+    results: dict[str, xr.Dataset] = {"model": with_tau(model.sel(year=year), ws, options)}
+    for key, name in COMPARISON_INPUTS.items():
+        path = ws.locate(name)
+        if path is not None:
+            results[key] = open_dataset(path).load()
+    with _timed(options, "compare", "the paper beside this run"):
+        table = paper_comparison(results)
+        write_table(
+            table.set_index(["source", "statistic", "occupation"]),
+            ws.staging,
+            "paper_comparison",
+            title=f"The paper's numbers beside this run ({year}; dollars of {year}; empty: "
+            f"not computed, see the note)",
+        )
+
+
 # -- the whole study ----------------------------------------------------------------------------
 
 
@@ -743,4 +775,5 @@ STAGE_FUNCTIONS: dict[str, Callable[[xr.Dataset, Workspace, Options], object]] =
     "optimal": stage_optimal,
     "decompose": stage_decompose,
     "plot": stage_plot,
+    "compare": stage_compare,
 }

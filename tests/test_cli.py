@@ -31,7 +31,7 @@ NETCDF = [
     "figure18.nc",
     *(f"{kind}_{v}.nc" for v in pipeline.VARIANTS for kind in ("equilibrium", "optimum")),
 ]
-TABLES = ["table1", "table2", "table3", "policy_summary"]
+TABLES = ["table1", "table2", "table3", "policy_summary", "paper_comparison"]
 TABLE_FILES = [f"{name}.{ext}" for name in TABLES for ext in ("csv", "md")]
 
 #: The paper's CUE estimates (Table 2, column 3), written here from the paper.
@@ -232,7 +232,8 @@ def test_a_failure_in_a_late_stage_keeps_the_finished_ones(
     assert err == (
         f"spatialocc: error: the solver exploded; the results of invert, estimate from this "
         f"run are in {out}; after fixing this, finish with: spatialocc solve {rest} && "
-        f"spatialocc optimal {rest} && spatialocc decompose {rest} && spatialocc plot {rest}"
+        f"spatialocc optimal {rest} && spatialocc decompose {rest} && spatialocc plot {rest} "
+        f"&& spatialocc compare {rest}"
     )
     assert set(digest(out)) == {"data.nc", "model.nc", "estimates.nc", *TABLE_FILES[:4]}
     monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, "solve", solve)
@@ -470,3 +471,32 @@ def test_additive_amenities_fall_back_to_one_national_scale(
         assert bool(result["converged"])
         # rel 1e-12: the same sums in another order
         np.testing.assert_allclose(result["nu_additive"].values, national, rtol=1e-12)
+
+
+def test_paper_comparison_sets_each_number_beside_the_papers(finished: Path) -> None:
+    """Every number of spatialocc.paper.REPORTED has a row; those the run computes on the
+    synthetic economy have a value equal to the run's own files (read here without the
+    comparison code), the rest a note."""
+    table = pd.read_csv(finished / "paper_comparison.csv", keep_default_na=False)
+    assert len(table) == len(spatialocc.paper.REPORTED)
+    keys = zip(table["statistic"], table["occupation"], strict=True)
+    value = dict(zip(keys, table["this_run"], strict=True))
+    table3 = pd.read_csv(finished / "table3.csv", index_col=[0, 1, 2])
+    rows = table3.reset_index().set_index("row")
+    for row in (1, 8, 12, 22):
+        assert float(value[(f"table3:welfare:{row}", "CNR")]) == pytest.approx(
+            rows.loc[row, "CNR"], rel=1e-9
+        )
+        assert float(value[(f"table3:ratio:{row}", "")]) == pytest.approx(
+            rows.loc[row, "ratio"], rel=1e-9
+        )
+    estimates = spatialocc.open_dataset(finished / "estimates.nc")
+    cue = estimates["estimate"].sel(estimator="cue", occupation="nonCNR", coefficient="tau_size")
+    assert float(value[("table2:cue:tau_size", "nonCNR")]) == pytest.approx(float(cue), rel=1e-9)
+    summary = spatialocc.open_dataset(finished / "policy_summary.nc")
+    mean = summary["mean_transfer"].sel(occupation="CNR")
+    assert float(value[("mean_transfer", "CNR")]) == pytest.approx(float(mean), rel=1e-9)
+    # the synthetic cities are not the paper's: their rows say so instead of a number
+    named = table[table["statistic"].isin(["city_share", "gini_change", "city_pair:size"])]
+    assert (named["this_run"] == "").all()
+    assert named["note"].str.contains("not in the data").all()

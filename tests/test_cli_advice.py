@@ -242,7 +242,7 @@ def test_the_options_are_repeated_in_the_advice_after_a_failure(
     argv = ["run", str(housing), "--real-estate", "Housing", "--out", str(out), "--quiet"]
     argv += ["--fixed-effects", "industry", "--occupations", "nonCNR,CNR"]
     assert main(argv) == 2
+    rest = f"--out {out} --fixed-effects industry --occupations nonCNR,CNR"
     assert one_line_error(capsys).endswith(
-        f"finish with: spatialocc plot --out {out} --fixed-effects industry --occupations "
-        f"nonCNR,CNR"
+        f"finish with: spatialocc plot {rest} && spatialocc compare {rest}"
     )

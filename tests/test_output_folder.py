@@ -227,7 +227,7 @@ def test_sigterm_is_an_interruption(tmp_path: Path, economies) -> None:
         f"spatialocc: interrupted by SIGTERM during estimate; the results of invert from this "
         f"run are in {out}; finish with: spatialocc estimate {rest} && spatialocc solve "
         f"{rest} && spatialocc optimal {rest} && spatialocc decompose {rest} && spatialocc "
-        f"plot {rest}"
+        f"plot {rest} && spatialocc compare {rest}"
     )
     assert set(digest(out)) == {"data.nc", "model.nc"}
     assert leftovers(out) == []

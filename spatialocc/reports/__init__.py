@@ -6,7 +6,9 @@
 - :mod:`spatialocc.reports.decomposition`: Table 3 (:func:`decomposition_table`) and the
   Figure 18 histogram (:func:`cnr_share_distribution`, :func:`share_distribution`);
 - :mod:`spatialocc.reports.tables`: Table 1 (:func:`table1`) and :func:`write_table`, which
-  writes a table as CSV and Markdown.
+  writes a table as CSV and Markdown;
+- :mod:`spatialocc.reports.comparison`: the run beside the paper (:func:`paper_comparison`)
+  and section 4.7's city pairs (:func:`city_pair_productivity`).
 
 Reports read what the solvers and estimators return; the solvers never import them. The
 former homes (``spatialocc.solvers.optimal.policy_summary``,
@@ -14,6 +16,7 @@ former homes (``spatialocc.solvers.optimal.policy_summary``,
 still resolve to these very functions.
 """
 
+from spatialocc.reports.comparison import city_pair_productivity, paper_comparison
 from spatialocc.reports.decomposition import (
     cnr_share_distribution,
     decomposition_table,
@@ -23,9 +26,11 @@ from spatialocc.reports.policy import industrial_gini, policy_summary, policy_ta
 from spatialocc.reports.tables import table1, write_table
 
 __all__ = [
+    "city_pair_productivity",
     "cnr_share_distribution",
     "decomposition_table",
     "industrial_gini",
+    "paper_comparison",
     "policy_summary",
     "policy_table",
     "share_distribution",
