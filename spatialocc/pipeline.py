@@ -532,7 +532,17 @@ def stage_estimate(model: xr.Dataset, ws: Workspace, options: Options) -> None:
                 ) from exc
         ws.write(result.to_dataset(), "estimates.nc")
         focal = _compared(one, options)[0]
-        write_table(table1(one, occupation=focal), ws.staging, "table1", title=f"Table 1 ({year})")
+        table = table1(one, occupation=focal)
+        n_cities = int(table[(table.columns[0][0], "nobs")].max())
+        write_table(
+            table,
+            ws.staging,
+            "table1",
+            title=f"Table 1 ({year}): univariate OLS across {n_cities} cities, one observation "
+            f"per city (the data have wages by city and occupation, not by industry), "
+            f"heteroskedasticity-robust (HC1) standard errors. The paper's note clusters two "
+            f"ways by city and industry, which implies a city x industry sample",
+        )
         write_table(
             result.summary(),
             ws.staging,

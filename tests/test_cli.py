@@ -500,3 +500,9 @@ def test_paper_comparison_sets_each_number_beside_the_papers(finished: Path) -> 
     named = table[table["statistic"].isin(["city_share", "gini_change", "city_pair:size"])]
     assert (named["this_run"] == "").all()
     assert named["note"].str.contains("not in the data").all()
+
+
+def test_table1_states_its_sample_and_standard_errors(finished: Path) -> None:
+    title = (finished / "table1.md").read_text().splitlines()[0]
+    assert "across 12 cities, one observation per city" in title
+    assert "(HC1)" in title and "city x industry sample" in title
