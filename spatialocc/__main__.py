@@ -7,10 +7,12 @@
     spatialocc optimal --out DIR              optimum.nc, policy_summary.*, variants
     spatialocc decompose --out DIR            decomposition.nc, table3.*, figure18.nc
     spatialocc plot --out DIR                 figures/*.png
+    spatialocc compare --out DIR              paper_comparison.*
 
-DATASET is a NetCDF file of kind "data" or a bundled dataset ("us", the default, or
-"synthetic"). Stages after ``invert`` read the files earlier stages wrote in DIR. Errors are one
-line on stderr with exit status 2 (``--traceback`` shows the full traceback).
+DATASET is a NetCDF file of kind "data" or a registered dataset
+(``spatialocc.datasets.register``; "us", the default, and "synthetic" are bundled). Stages after
+``invert`` read the files earlier stages wrote in DIR. Errors are one line on stderr with exit
+status 2 (``--traceback`` shows the full traceback).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from spatialocc import pipeline
+from spatialocc import datasets, pipeline
 
 DESCRIPTIONS = {
     "run": "the whole study: invert, estimate, solve, optimal, decompose, plot, compare",
@@ -152,8 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
         "dataset",
         nargs="?",
         default="us",
-        help="a NetCDF file of kind 'data', or a bundled dataset: 'us' (default: 382 US "
-        "metropolitan areas, 1980 and 2015) or 'synthetic' (a synthetic US-like economy)",
+        help="a NetCDF file of kind 'data', or a registered dataset (default: us): "
+        + "; ".join(f"'{d.name}': {d.description}" for d in datasets.loaders.REGISTRY.values()),
     )
     data.add_argument("--seed", type=int, default=0, help="seed of the synthetic economy")
     data.add_argument(
