@@ -46,7 +46,7 @@ SEED = 20150
 YEARS = (1980, 2015)
 OCCUPATIONS = ("CNR", "nonCNR")
 #: Default destination of the built file: inside the package, so that it ships with it.
-PACKAGED_PATH = Path(__file__).resolve().parent / "data" / "us.nc"
+PACKAGED_PATH = Path(__file__).resolve().parent.parent / "data" / "us.nc"
 BUILD_COMMAND = "python -m spatialocc.datasets.build_us --raw ../shared/data/raw"
 GAZ_POINT = "Census 2015 Gazetteer of CBSAs (INTPTLAT/INTPTLONG internal point)"
 
@@ -1520,7 +1520,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{time.perf_counter() - start:.1f} s"
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
