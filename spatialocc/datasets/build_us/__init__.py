@@ -13,476 +13,142 @@ deterministic root finder, so the same raw files always give the same file.
 from __future__ import annotations
 
 import argparse
-import functools
-import io
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy import optimize, special, stats
 
+from spatialocc.datasets.build_us.crosswalks import (
+    CNR_GROUP,
+    COUNTY_SUCCESSORS,
+    INDUSTRIES,
+    LAND_GRANT_COUNTY_FIXES,
+    NON_CNR_GROUPS,
+    RE,
+    TRADABLE,
+    TRADE_COST,
+)
+from spatialocc.datasets.build_us.parameters import (
+    ALPHA_REAL_ESTATE,
+    AWI_1980,
+    AWI_2015,
+    BUILD_COMMAND,
+    CNR_SHARE_1980,
+    CORR_SIZE_PREMIUM,
+    CORR_SIZE_SHARE,
+    EPSILON,
+    NONTRADABLE_SHRINK_1980,
+    NU,
+    OCCUPATIONS,
+    PACKAGED_PATH,
+    PAPER,
+    PREMIUM_RATIO_1980,
+    RPP_LINES,
+    RPP_YEARS,
+    SEED,
+    SHARE_P76,
+    SHARE_P95,
+    SORTING_1980,
+    TABLE1,
+    THETA,
+    USE_YEARS,
+    WAGE_SLOPES,
+    YEARS,
+)
+from spatialocc.datasets.build_us.raw_files import (
+    RAW_FILES,
+    RawDataFormatError,
+    RawDataMissingError,
+    RawFile,
+    check_raw,
+)
+from spatialocc.datasets.build_us.read_bea import _read_rpp, _read_use_table
+from spatialocc.datasets.build_us.read_cbp_acs import _acs_table, _read_cbp
+from spatialocc.datasets.build_us.read_cbsa import (
+    _read_county_2010,
+    _read_delineation,
+    _read_gazetteer,
+    _read_population,
+    gazetteer_name,
+)
+from spatialocc.datasets.build_us.read_historical import (
+    _read_cencounts,
+    _read_county_points,
+    _read_land_grant,
+)
 from spatialocc.datasets.geography import EARTH_RADIUS_MILES, distance_matrix
 from spatialocc.datasets.industries import (
     COMPOSITE,
     CROSSWALK,
     TRADE_COST_SOURCE,
-    tradable,
-    trade_cost,
 )
 from spatialocc.datasets.price_levels import CPI_U_SOURCE, cpi_u
-from spatialocc.dims.schema import REAL_ESTATE, annotate
+from spatialocc.dims.schema import annotate
 
-T = TypeVar("T")
+__all__ = [
+    "ALPHA_REAL_ESTATE",
+    "AWI_1980",
+    "AWI_2015",
+    "BUILD_COMMAND",
+    "CNR_GROUP",
+    "CNR_SHARE_1980",
+    "CORR_SIZE_PREMIUM",
+    "CORR_SIZE_SHARE",
+    "COUNTY_SUCCESSORS",
+    "CROSSWALK",
+    "EPSILON",
+    "GAZ_POINT",
+    "INDUSTRIES",
+    "LAND_GRANT_COUNTY_FIXES",
+    "NONTRADABLE_SHRINK_1980",
+    "NON_CNR_GROUPS",
+    "NU",
+    "OCCUPATIONS",
+    "PACKAGED_PATH",
+    "PAPER",
+    "PREMIUM_RATIO_1980",
+    "RAW_FILES",
+    "RE",
+    "RPP_LINES",
+    "RPP_YEARS",
+    "SEED",
+    "SHARE_P76",
+    "SHARE_P95",
+    "SORTING_1980",
+    "TABLE1",
+    "THETA",
+    "TRADABLE",
+    "TRADE_COST",
+    "USE_YEARS",
+    "WAGE_SLOPES",
+    "YEARS",
+    "Imputed1980",
+    "InputOutput",
+    "PriceIndices",
+    "RawDataFormatError",
+    "RawDataMissingError",
+    "RawFile",
+    "SortingFit",
+    "WageFit",
+    "build_us",
+    "check_raw",
+    "employment_scale_2015",
+    "gazetteer_name",
+    "main",
+    "naics_codes_used",
+    "stylized_facts",
+    "write_us",
+]
 
-#: Seed of the random generator of the imputation model.
-SEED = 20150
-YEARS = (1980, 2015)
-OCCUPATIONS = ("CNR", "nonCNR")
-#: Default destination of the built file: inside the package, so that it ships with it.
-PACKAGED_PATH = Path(__file__).resolve().parent.parent / "data" / "us.nc"
-BUILD_COMMAND = "python -m spatialocc.datasets.build_us --raw ../shared/data/raw"
+
 GAZ_POINT = "Census 2015 Gazetteer of CBSAs (INTPTLAT/INTPTLONG internal point)"
-
-# -- parameters and calibration targets taken from the paper -------------------------------------
-THETA, NU, EPSILON = 10.0, 2.02, 2.0
-PAPER = "Cognitive Hubs paper"
-#: Real estate's consumption share: the paper's "close to 20 percent" (section 4.2).
-ALPHA_REAL_ESTATE = 0.20
-#: Correlations across CBSAs (section 2): log size with the CNR share, and with the premium.
-CORR_SIZE_SHARE = 0.57
-CORR_SIZE_PREMIUM = 0.40
-#: CNR shares at the 76th and 95th percentiles across CBSAs (section 4.7: Winston-Salem, Austin).
-SHARE_P76, SHARE_P95 = 0.36, 0.42
-#: Table 1: univariate OLS slopes of log wages on log size, log CNR ratio and CNR share.
-TABLE1 = {
-    "CNR": {"log_size": 0.059, "log_cnr_ratio": 0.338, "cnr_share": 1.499},
-    "nonCNR": {"log_size": 0.050, "log_cnr_ratio": 0.223, "cnr_share": 0.993},
-    "premium": {"log_size": 0.022, "log_cnr_ratio": 0.115, "cnr_share": 0.506},
-}
-#: Slopes the imputed wages reproduce exactly. The CNR-share column of Table 1 is consistent
-#: (1.499 - 0.993 = 0.506) and is kept; the log-size column is not (0.059 - 0.050 = 0.009, not
-#: the premium's 0.022), so the premium's 0.022 is kept and split evenly around the mean of the
-#: two occupations' slopes (0.0545): 0.0655 for CNR and 0.0435 for nonCNR [choice].
-_SIZE_MEAN = (TABLE1["CNR"]["log_size"] + TABLE1["nonCNR"]["log_size"]) / 2
-WAGE_SLOPES = {
-    "CNR": {
-        "log_size": _SIZE_MEAN + TABLE1["premium"]["log_size"] / 2,
-        "cnr_share": TABLE1["CNR"]["cnr_share"],
-    },
-    "nonCNR": {
-        "log_size": _SIZE_MEAN - TABLE1["premium"]["log_size"] / 2,
-        "cnr_share": TABLE1["nonCNR"]["cnr_share"],
-    },
-}
-
-# -- 1980 stand-ins [choices] ----------------------------------------------------------------
-#: National CNR share of employment in 1980 [choice]: about 0.26, the 1980 Census share of
-#: "managerial and professional specialty" plus "technicians" occupations (roughly SOC 11-29).
-CNR_SHARE_1980 = 0.26
-#: Loading of 1980 occupational sorting on the 2015 one [choice]: less dispersion in 1980
-#: (the paper's Figure 18).
-SORTING_1980 = 0.5
-#: Log-shrinkage of 1980 non-tradable employment shares towards the national share [choice].
-NONTRADABLE_SHRINK_1980 = 0.5
-#: Social Security national average wage index, 1980 and 2015 (dollars) [choice: nominal scale].
-AWI_1980, AWI_2015 = 12_513.46, 48_098.63
-#: 1980 log CNR premium as a fraction of the 2015 one [choice]: the college wage premium rose
-#: from about 0.4 to about 0.65 log points between 1980 and the 2010s.
-PREMIUM_RATIO_1980 = 0.6
-#: Years of BEA Use tables averaged for 2015 (the paper) and the 1980 stand-in.
-USE_YEARS = {2015: (2011, 2012, 2013, 2014, 2015), 1980: (1997,)}
-#: Years of Regional Price Parities averaged for 2015 (the 2011-2015 window).
-RPP_YEARS = ("2011", "2012", "2013", "2014", "2015")
-RPP_LINES = {REAL_ESTATE: "3", COMPOSITE: "5"}
-
-
-# -- raw files -------------------------------------------------------------------------------
-
-
-class RawDataMissingError(FileNotFoundError):
-    """A raw input file of the US build is missing."""
-
-
-@dataclass(frozen=True)
-class RawFile:
-    """One raw input: its path under the raw folder, what it is and where to get it."""
-
-    path: str
-    description: str
-    url: str
-
-
-RAW_FILES: dict[str, RawFile] = {
-    "gazetteer": RawFile(
-        "cbsa/2015_Gaz_cbsa_national.txt",
-        "Census 2015 Gazetteer file of CBSAs",
-        "https://www2.census.gov/geo/docs/maps-data/data/gazetteer/2015_Gazetteer/"
-        "2015_Gaz_cbsa_national.zip",
-    ),
-    "delineation": RawFile(
-        "cbsa/jul_2015_cbsa.csv",
-        "OMB/Census CBSA delineation, List 1, July 2015 (CBSA to county)",
-        "https://www.census.gov/geographies/reference-files/time-series/demo/metro-micro/"
-        "delineation-files.html (July 2015, list1.xls)",
-    ),
-    "population": RawFile(
-        "cbsa/PEP_2017_PEPANNRES_with_ann.csv",
-        "Census population estimates by CBSA, vintage 2017 (PEPANNRES), 2010-2017",
-        "https://www.census.gov/data/tables/time-series/demo/popest/"
-        "2010s-total-metro-and-micro-statistical-areas.html",
-    ),
-    "county_population_2010": RawFile(
-        "cbsa/2000-2010_pop_estimates.csv",
-        "Census intercensal county population estimates 2000-2010 (CO-EST00INT-TOT)",
-        "https://www.census.gov/data/tables/time-series/demo/popest/"
-        "intercensal-2000-2010-counties.html",
-    ),
-    "cbp": RawFile(
-        "employment/cbp_cbsa_naics_emp.rda",
-        "County Business Patterns 2019, employment by CBSA and NAICS (R data file)",
-        "https://www.census.gov/data/datasets/2019/econ/cbp/2019-cbp.html (or the API "
-        "https://api.census.gov/data/2019/cbp); this copy: github.com/fansi-sifan/metro-datasets",
-    ),
-    "acs_industry_occupation": RawFile(
-        "occupation/acs-acs1-2015-GROUP_B24050_DATA.csv",
-        "ACS 2015 1-year, table B24050 (industry by occupation), United States",
-        "https://data.census.gov/table/ACSDT1Y2015.B24050 (or "
-        "https://api.census.gov/data/2015/acs/acs1?get=group(B24050)&for=us:1)",
-    ),
-    "acs_industry_occupation_legend": RawFile(
-        "occupation/acs-acs1-2015-GROUP_B24050_LEGEND.csv",
-        "ACS 2015 table B24050 variable labels",
-        "https://api.census.gov/data/2015/acs/acs1/groups/B24050.html",
-    ),
-    "acs_earnings": RawFile(
-        "occupation/acs-acs1-2015-GROUP_B24011_DATA.csv",
-        "ACS 2015 1-year, table B24011 (median earnings by occupation), United States",
-        "https://data.census.gov/table/ACSDT1Y2015.B24011 (or "
-        "https://api.census.gov/data/2015/acs/acs1?get=group(B24011)&for=us:1)",
-    ),
-    "acs_earnings_legend": RawFile(
-        "occupation/acs-acs1-2015-GROUP_B24011_LEGEND.csv",
-        "ACS 2015 table B24011 variable labels",
-        "https://api.census.gov/data/2015/acs/acs1/groups/B24011.html",
-    ),
-    "use_tables": RawFile(
-        "bea/IOUse_Before_Redefinitions_PRO_1997-2016_Summary.xlsx",
-        "BEA summary Use tables before redefinitions, producers' prices, 1997-2016",
-        "https://www.bea.gov/industry/input-output-accounts-data (Use tables, summary, "
-        "before redefinitions, 1997-2016 release of November 2017)",
-    ),
-    "rpp": RawFile(
-        "bea/MARPP_MSA_2008_2024.csv",
-        "BEA Regional Price Parities by MSA (MARPP), 2008-2024",
-        "https://apps.bea.gov/regional/downloadzip.htm (table MARPP)",
-    ),
-    "county_population_historical": RawFile(
-        "historical/cencounts.csv",
-        "Census county population 1900-1990 (NBER copy)",
-        "https://www.nber.org/research/data/census-us-decennial-county-population-data-1900-1990",
-    ),
-    "county_attributes": RawFile(
-        "historical/CountyInfo.csv",
-        "TIGER/Line county attributes (internal points)",
-        "https://www.census.gov/geographies/mapping-files/time-series/geo/tiger-line-file.html",
-    ),
-    "land_grant_points": RawFile(
-        "land_grant/University_Points.dbf",
-        "1862 Morrill Act land-grant universities, points (High Country News)",
-        "https://github.com/HCN-Digital-Projects/landgrabu-data (Morrill_Act_of_1862_"
-        "Indigenous_Land_Parcels_Database/Shapefiles/University_Points.dbf)",
-    ),
-}
-
-
-def _raw_path(raw_dir: Path, key: str) -> Path:
-    return raw_dir / RAW_FILES[key].path
-
-
-def check_raw(raw_dir: str | Path) -> Path:
-    """Check that every raw input file exists under ``raw_dir``.
-
-    Parameters
-    ----------
-    raw_dir
-        Folder laid out as ``../shared/data/raw`` (see its ``SOURCES.md``).
-
-    Returns
-    -------
-    pathlib.Path
-        ``raw_dir`` as a path.
-
-    Raises
-    ------
-    RawDataMissingError
-        Naming the first missing file, what it is, and the official place to obtain it.
-    """
-    raw = Path(raw_dir)
-    if not raw.is_dir():
-        raise RawDataMissingError(
-            f"the raw-data folder {raw} does not exist; it must hold the files listed in "
-            f"spatialocc.datasets.build_us.RAW_FILES (see ../shared/data/raw/SOURCES.md)."
-        )
-    for spec in RAW_FILES.values():
-        path = raw / spec.path
-        if not path.is_file():
-            raise RawDataMissingError(
-                f"missing raw file {path} ({spec.description}). Obtain it from {spec.url} and "
-                f"save it as {spec.path} under {raw}; the US build stops here."
-            )
-    return raw
-
-
-# -- the 22 industries and their crosswalks ----------------------------------------------------
-
-
-INDUSTRIES: tuple[str, ...] = tuple(c.label for c in CROSSWALK)
-TRADABLE = np.array([tradable(name) for name in INDUSTRIES])
-TRADE_COST = np.array([trade_cost(name) for name in INDUSTRIES])
-RE = INDUSTRIES.index(REAL_ESTATE)
-NON_CNR_GROUPS = (
-    "Service occupations",
-    "Sales and office occupations",
-    "Natural resources, construction, and maintenance occupations",
-    "Production, transportation, and material moving occupations",
-)
-CNR_GROUP = "Management, business, science, and arts occupations"
-
-#: County FIPS codes of the historical files that changed by 2015 -> their 2015 successor.
-COUNTY_SUCCESSORS = {
-    "12025": "12086",  # Dade County FL renamed Miami-Dade (1997)
-    "13041": "13121",  # Campbell County GA merged into Fulton (1932)
-    "13203": "13121",  # Milton County GA merged into Fulton (1932)
-    "51055": "51650",  # Elizabeth City County VA -> Hampton city (1952)
-    "51123": "51800",  # Nansemond County VA -> Suffolk city (1974)
-    "51129": "51550",  # Norfolk County VA -> Chesapeake city (1963)
-    "51151": "51810",  # Princess Anne County VA -> Virginia Beach city (1963)
-    "51189": "51700",  # Warwick County VA -> Newport News city (1958)
-    "51515": "51019",  # Bedford city VA merged into Bedford County (2013)
-    "51560": "51005",  # Clifton Forge city VA merged into Alleghany County (2001)
-    "51780": "51083",  # South Boston city VA merged into Halifax County (1995)
-    "46113": "46102",  # Shannon County SD renamed Oglala Lakota (2015)
-    "02270": "02158",  # Wade Hampton Census Area AK renamed Kusilvak (2015)
-}
-
-#: Land-grant campuses whose nearest county internal point is not the county holding the
-#: campus, or whose point is misplaced in the source: university -> county FIPS (checked by
-#: hand against the university's city in ``Universities.csv``).
-LAND_GRANT_COUNTY_FIXES = {
-    "Clemson University": "45077",  # Clemson, SC lies in Pickens County, not Oconee
-    "University of Maine": "23019",  # Orono, ME lies in Penobscot County, not Hancock
-    "University of Georgia": "13059",  # point placed at Macon; Athens lies in Clarke County
-}
-
-# -- readers ---------------------------------------------------------------------------------
-
-
-class RawDataFormatError(ValueError):
-    """A raw input file does not have the layout described in SOURCES.md."""
-
-
-def _reader(key: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Turn layout surprises in a reader of raw file ``key`` into :class:`RawDataFormatError`."""
-
-    def wrap(func: Callable[..., T]) -> Callable[..., T]:
-        @functools.wraps(func)
-        def read(raw: Path, *args: object) -> T:
-            try:
-                return func(raw, *args)
-            except (KeyError, IndexError, TypeError, ValueError) as exc:
-                if isinstance(exc, RawDataFormatError):
-                    raise
-                raise RawDataFormatError(
-                    f"{_raw_path(raw, key)} ({RAW_FILES[key].description}) does not have the "
-                    f"expected layout: {type(exc).__name__}: {exc}. Compare it with "
-                    f"../shared/data/raw/SOURCES.md or obtain it again from "
-                    f"{RAW_FILES[key].url}."
-                ) from exc
-
-        return read
-
-    return wrap
-
-
-@_reader("gazetteer")
-def _read_gazetteer(raw: Path) -> pd.DataFrame:
-    gaz = pd.read_csv(
-        _raw_path(raw, "gazetteer"),
-        sep="\t",
-        encoding="latin-1",
-        dtype={"GEOID": str, "CSAFP": str},
-    )
-    gaz.columns = [c.strip() for c in gaz.columns]
-    gaz = gaz.set_index("GEOID")
-    return gaz[["NAME", "CBSA_TYPE", "ALAND_SQMI", "INTPTLAT", "INTPTLONG"]]
-
-
-def gazetteer_name(name: str) -> str:
-    """The CBSA title of a Gazetteer name (its " Metro Area" / " Micro Area" suffix dropped).
-
-    Examples
-    --------
-    >>> gazetteer_name("Enid, OK Micro Area")
-    'Enid, OK'
-    """
-    for suffix in (" Metro Area", " Micro Area"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-@_reader("delineation")
-def _read_delineation(raw: Path) -> pd.DataFrame:
-    text = _raw_path(raw, "delineation").read_bytes().decode("latin-1")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    table = pd.read_csv(io.StringIO(text), skiprows=2, dtype=str)
-    table = table.dropna(subset=["FIPS County Code"])
-    table["county"] = table["FIPS State Code"].str.zfill(2) + table["FIPS County Code"].str.zfill(3)
-    table["state"] = table["FIPS State Code"].str.zfill(2)
-    table["metro"] = table["Metropolitan/Micropolitan Statistical Area"].str.startswith("Metro")
-    return table.rename(columns={"CBSA Code": "cbsa", "CBSA Title": "title"})[
-        ["cbsa", "title", "metro", "state", "county"]
-    ]
-
-
-@_reader("population")
-def _read_population(raw: Path) -> pd.DataFrame:
-    pep = pd.read_csv(
-        _raw_path(raw, "population"), skiprows=[1], dtype={"GEO.id2": str}, encoding="latin-1"
-    )
-    pep = pep.set_index("GEO.id2")
-    cols = {f"respop7{y}": y for y in range(2010, 2018)}
-    return pep[list(cols)].rename(columns=cols).astype(float)
-
-
-@_reader("county_population_2010")
-def _read_county_2010(raw: Path) -> tuple[pd.Series, pd.Series]:
-    """County population 2010 (census) and the census division of every state."""
-    table = pd.read_csv(_raw_path(raw, "county_population_2010"), encoding="latin-1", dtype=str)
-    states = table[table["SUMLEV"] == "40"]
-    division = pd.Series(
-        states["DIVISION"].astype(int).values, index=states["STATE"].str.zfill(2).values
-    )
-    counties = table[table["SUMLEV"] == "50"]
-    fips = counties["STATE"].str.zfill(2) + counties["COUNTY"].str.zfill(3)
-    pop = pd.Series(counties["CENSUS2010POP"].astype(float).values, index=fips.values)
-    return pop, division
-
-
-@_reader("cbp")
-def _read_cbp(raw: Path) -> pd.DataFrame:
-    import pyreadr
-
-    frames = pyreadr.read_r(str(_raw_path(raw, "cbp")))
-    cbp = next(iter(frames.values()))
-    cbp = cbp[["cbsa_code", "naics_code", "EMP"]].copy()
-    cbp["cbsa_code"] = cbp["cbsa_code"].astype(str)
-    cbp["naics_code"] = cbp["naics_code"].astype(str)
-    return cbp
-
-
-def _acs_table(raw: Path, data_key: str, legend_key: str) -> dict[str, float]:
-    """One-row ACS table as ``{label path without 'Estimate!!Total': value}``."""
-
-    @_reader(legend_key)
-    def read_legend(raw: Path) -> pd.DataFrame:
-        legend = pd.read_csv(_raw_path(raw, legend_key))
-        return legend[legend["VARIABLE"].str.match(r"^B\d+_\d+E$")]
-
-    @_reader(data_key)
-    def read(raw: Path, legend: pd.DataFrame) -> dict[str, float]:
-        data = pd.read_csv(_raw_path(raw, data_key))
-        out = {}
-        for variable, label in zip(legend["VARIABLE"], legend["LABEL"], strict=True):
-            key = label.replace("Estimate!!Total", "").lstrip("!")
-            out[key] = float(data[variable].iloc[0])
-        return out
-
-    return read(raw, read_legend(raw))
-
-
-@_reader("use_tables")
-def _read_use_table(raw: Path, year: int) -> pd.DataFrame:
-    import openpyxl
-
-    book = openpyxl.load_workbook(_raw_path(raw, "use_tables"), read_only=True, data_only=True)
-    try:
-        rows = list(book[str(year)].iter_rows(values_only=True))
-    finally:
-        book.close()
-
-    def clean(x: object) -> str:
-        return "" if x is None else str(x).replace("\xa0", "").strip()
-
-    codes = [clean(x) for x in rows[5]]
-    names = [clean(x) for x in rows[6]]
-    columns = [c or n for c, n in zip(codes, names, strict=True)][2:]
-    body = [r for r in rows[7:] if r[1] is not None]
-    index = [clean(r[0]) or clean(r[1]) for r in body]
-    # "..." marks cells without transactions; they are zero.
-    values = [
-        [float(x) if isinstance(x, int | float) else 0.0 for x in r[2 : 2 + len(columns)]]
-        for r in body
-    ]
-    return pd.DataFrame(values, index=index, columns=columns)
-
-
-@_reader("rpp")
-def _read_rpp(raw: Path) -> pd.DataFrame:
-    text = _raw_path(raw, "rpp").read_text(encoding="latin-1")
-    lines = [ln for ln in text.splitlines() if ln.startswith(("GeoFIPS", ' "'))]
-    rpp = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str)
-    rpp.columns = [c.strip() for c in rpp.columns]
-    rpp["GeoFIPS"] = rpp["GeoFIPS"].str.strip().str.strip('"')
-    rpp["LineCode"] = rpp["LineCode"].str.strip()
-    return rpp
-
-
-@_reader("county_population_historical")
-def _read_cencounts(raw: Path) -> pd.DataFrame:
-    table = pd.read_csv(_raw_path(raw, "county_population_historical"), dtype=str)
-    table = table[~table["fips"].str.contains(".", regex=False)]
-    code = table["fips"].astype(int)
-    table = table[code % 1000 != 0].copy()  # drop the US and state rows
-    table["county"] = table["fips"].astype(int).map(lambda x: f"{x:05d}")
-    table["county"] = table["county"].replace(COUNTY_SUCCESSORS)
-    for col in ("pop1920", "pop1980"):
-        table[col] = pd.to_numeric(table[col], errors="coerce")
-    return table.groupby("county")[["pop1920", "pop1980"]].sum(min_count=1)
-
-
-@_reader("county_attributes")
-def _read_county_points(raw: Path) -> pd.DataFrame:
-    info = pd.read_csv(_raw_path(raw, "county_attributes"), dtype=str)
-    return pd.DataFrame(
-        {
-            "county": info["GEOID"].str.zfill(5),
-            "state": info["STATEFP"].str.zfill(2),
-            "lat": info["INTPTLAT"].astype(float),
-            "lon": info["INTPTLON"].astype(float),
-        }
-    )
-
-
-@_reader("land_grant_points")
-def _read_land_grant(raw: Path) -> pd.DataFrame:
-    from dbfread import DBF
-
-    records = list(DBF(str(_raw_path(raw, "land_grant_points")), load=True))
-    return pd.DataFrame(
-        {
-            "university": [r["Uni_Name"] for r in records],
-            "lat": [float(r["Lat"]) for r in records],
-            "lon": [float(r["Long_"]) for r in records],
-        }
-    )
 
 
 # -- cities ----------------------------------------------------------------------------------
