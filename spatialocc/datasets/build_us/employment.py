@@ -6,12 +6,14 @@ population growth.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from spatialocc.datasets.build_us.crosswalks import INDUSTRIES
 from spatialocc.datasets.build_us.raw_files import RawDataFormatError
+from spatialocc.datasets.build_us.read_cbp_acs import _read_cbp
 from spatialocc.datasets.industries import CROSSWALK
 
 
@@ -78,3 +80,12 @@ def employment_scale_2015(population: pd.DataFrame) -> pd.Series:
         The factor by CBSA.
     """
     return (population[2015] / population[2017]) ** 2
+
+
+def _employment_2015(raw: Path, cities: pd.DataFrame, codes: Sequence[str]) -> np.ndarray:
+    """Employment by industry (rows) and city (columns): CBP 2019 scaled to 2015 by
+    population growth."""
+    cbp = _read_cbp(raw)
+    cbp_jn = _cbp_by_industry(cbp, codes)
+    scale = employment_scale_2015(cities).to_numpy()
+    return cbp_jn * scale[None, :]

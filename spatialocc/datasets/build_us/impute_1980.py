@@ -11,10 +11,14 @@ import numpy as np
 from scipy import optimize, special
 
 from spatialocc.datasets.build_us.crosswalks import TRADABLE
+from spatialocc.datasets.build_us.input_output import InputOutput
 from spatialocc.datasets.build_us.occupations import SortingFit
 from spatialocc.datasets.build_us.parameters import (
+    AWI_1980,
+    AWI_2015,
     CNR_SHARE_1980,
     NONTRADABLE_SHRINK_1980,
+    PREMIUM_RATIO_1980,
     SORTING_1980,
 )
 from spatialocc.datasets.build_us.wages import WageFit, _wages
@@ -97,3 +101,21 @@ def _impute_1980(
     else:  # pragma: no cover - the fixed point is a contraction in practice
         raise ValueError("the 1980 industry-mix fixed point did not converge")
     return Imputed1980(L, wages, float(shift), _iteration)
+
+
+def _national_wage_1980(national_wage: dict[str, float]) -> dict[str, float]:
+    """1980 national wage levels: nonCNR = the 2015 level times the SSA average wage index
+    ratio 1980/2015; CNR = nonCNR times the 2015 premium to the power
+    ``PREMIUM_RATIO_1980``."""
+    premium15 = national_wage["CNR"] / national_wage["nonCNR"]
+    noncnr80 = national_wage["nonCNR"] * AWI_1980 / AWI_2015
+    return {"nonCNR": noncnr80, "CNR": noncnr80 * premium15**PREMIUM_RATIO_1980}
+
+
+def _bill_target_1980(
+    wages15: WageFit, L15: np.ndarray, io15: InputOutput, io80: InputOutput
+) -> np.ndarray:
+    """Each industry's target share of the 1980 wage bill: its 2015 share, moved like its
+    share of BEA compensation from 2011-2015 to 1997."""
+    bill15 = np.einsum("kn,kjn->j", np.exp(wages15.log_wage), L15)
+    return bill15 / bill15.sum() * _share_ratio(io80.compensation, io15.compensation)

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spatialocc.datasets.build_us.crosswalks import RE
+from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, RE
+from spatialocc.datasets.build_us.parameters import ALPHA_REAL_ESTATE
 from spatialocc.datasets.build_us.raw_files import RawDataFormatError
 from spatialocc.datasets.build_us.read_bea import _read_use_table
-from spatialocc.datasets.industries import CROSSWALK
+from spatialocc.datasets.industries import COMPOSITE, CROSSWALK
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,15 @@ def _input_output_average(raw: Path, years: Sequence[int]) -> InputOutput:
     return InputOutput(
         *(np.mean([getattr(p, f) for p in parts], axis=0) for f in InputOutput.__annotations__)
     )
+
+
+def _consumption_shares(io80: InputOutput, io15: InputOutput) -> np.ndarray:
+    """Consumption shares by year (1980, 2015) and industry: the paper's share for Real
+    Estate, the composite's share of domestic personal consumption; NaN for tradables."""
+    J = len(INDUSTRIES)
+    alpha = np.full((2, J), np.nan)
+    composite = INDUSTRIES.index(COMPOSITE)
+    for y, io_y in enumerate((io80, io15)):
+        alpha[y, RE] = ALPHA_REAL_ESTATE
+        alpha[y, composite] = io_y.pce_share[composite]
+    return alpha

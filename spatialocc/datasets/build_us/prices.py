@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spatialocc.datasets.build_us.crosswalks import INDUSTRIES
 from spatialocc.datasets.build_us.parameters import RPP_LINES, RPP_YEARS
 from spatialocc.datasets.build_us.read_bea import _read_rpp
 
@@ -81,3 +82,19 @@ def _price_indices(cities: pd.DataFrame, raw: Path) -> PriceIndices:
         slopes[industry] = float(coef[0])
     imputed = [c for c in cities.index if c not in match]
     return PriceIndices(prices, match, imputed, sorted(short), slopes)
+
+
+def _nontradable_prices(rpp: PriceIndices, size80: np.ndarray, L15_jn: np.ndarray) -> np.ndarray:
+    """Prices by year (1980, 2015), industry and city: the 2015 indices, and for 1980 the
+    2015 index shifted by the size elasticity times the city's log employment change from
+    2015 to 1980 relative to the mean change; NaN for tradables."""
+    J, N = len(INDUSTRIES), len(size80)
+    growth = np.log(size80) - np.log(L15_jn.sum(axis=0))
+    price = np.full((2, J, N), np.nan)
+    for industry in RPP_LINES:
+        j = INDUSTRIES.index(industry)
+        log_p15 = np.log(rpp.prices[industry].to_numpy())
+        price[1, j] = np.exp(log_p15)
+        shift = rpp.size_elasticity[industry] * (growth - growth.mean())
+        price[0, j] = np.exp(log_p15 + shift)
+    return price
