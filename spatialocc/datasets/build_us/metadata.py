@@ -1,0 +1,103 @@
+"""The coordinates of the US dataset with their sources, and its global attributes: what is
+observed and what imputed, the currency, the years, the seed, the 2015 calibration moments,
+the ACS national CNR share, and how the file was built.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pandas as pd
+
+from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, TRADABLE
+from spatialocc.datasets.build_us.parameters import BUILD_COMMAND, OCCUPATIONS, SEED, YEARS
+from spatialocc.datasets.price_levels import CPI_U_SOURCE
+
+GAZ_POINT = "Census 2015 Gazetteer of CBSAs (INTPTLAT/INTPTLONG internal point)"
+
+
+def _coordinates(cities: pd.DataFrame, codes: Sequence[str]) -> dict[str, object]:
+    """Years, occupations, industries and inputs, cities and origins, the cities' names,
+    internal points and census divisions, and the industries' tradability."""
+    return {
+        "year": list(YEARS),
+        "occupation": list(OCCUPATIONS),
+        "industry": list(INDUSTRIES),
+        "input": list(INDUSTRIES),
+        "city": codes,
+        "origin": codes,
+        "city_name": (
+            "city",
+            cities["name"].tolist(),
+            {
+                "source": "Census 2015 Gazetteer of CBSAs (NAME without 'Metro/Micro Area')",
+                "observed": "true",
+            },
+        ),
+        "lat": ("city", cities["lat"].to_numpy(), {"source": GAZ_POINT, "observed": "true"}),
+        "lon": ("city", cities["lon"].to_numpy(), {"source": GAZ_POINT, "observed": "true"}),
+        "division": (
+            "city",
+            cities["division"].to_numpy(),
+            {
+                "source": "census division of the state (FIPS) of the CBSA's most "
+                "populous county in the 2010 census (Census CO-EST00INT-TOT)",
+                "observed": "true",
+            },
+        ),
+        "tradable": (
+            "industry",
+            TRADABLE,
+            {
+                "source": "paper, section 4.1: real estate and the composite are non-tradable",
+                "observed": "true",
+            },
+        ),
+    }
+
+
+def _global_attributes(
+    n_rpp: int, N: int, facts15: dict[str, float], acs_overall: float, acs_private: float
+) -> dict[str, object]:
+    """The Dataset's attributes; ``n_rpp`` of the ``N`` cities have an RPP area."""
+    return {
+        "title": "spatialocc US dataset: 382 metropolitan CBSAs, 22 industries, CNR/nonCNR, "
+        "1980 and 2015",
+        "summary": (
+            "Closest public-statistics counterpart of the Cognitive Hubs paper's data. "
+            "Observed: CBSA list, names, coordinates, distances, census divisions (Census); "
+            "city-industry employment totals (CBP 2019 scaled to 2015); national CNR shares by "
+            "industry and national median earnings (ACS 2015); input-output and value-added "
+            "shares (BEA Use tables 2011-2015); rent and services price indices (BEA RPP, "
+            f"{n_rpp} of {N} CBSAs); 1920 population and land-grant colleges (instruments); "
+            "parameters from the paper. Imputed (seeded, documented): occupation mixes within "
+            "city-industries, wages by occupation and city, prices of the unmatched CBSAs, "
+            "every 1980 allocation (city sizes observed from 1980 county population), and "
+            "1980 input-output shares (1997 stand-in)."
+        ),
+        "observed_variables": "price_level, distance, theta, nu, epsilon, consumption_share, "
+        "land_grant_college",
+        "currency": "wages in nominal dollars of their year (2015: ACS 2015 dollars; 1980: "
+        "1980 dollars, the 2015 levels scaled by the SSA average wage index); price_level: "
+        + CPI_U_SOURCE,
+        "partially_observed_variables": "employment, price_nontradable, value_added_share, "
+        "input_share, historical_population",
+        "imputed_variables": "wage, trade_cost_elasticity",
+        "not_included": "immigrant_enclave: no public CBSA-level source of the shift-share "
+        "(1980 foreign-born population by origin country) is in the raw files",
+        "years": "2015 denotes the 2011-2015 window (ACS convention): employment from CBP 2019 "
+        "scaled to 2015, Use tables averaged over 2011-2015, RPP averaged over 2011-2015; "
+        "1980 uses 1980 county population for city sizes and the 1997 Use table as the "
+        "input-output stand-in",
+        "seed": SEED,
+        "calibration_moments_2015": json.dumps({k: round(v, 6) for k, v in facts15.items()}),
+        "acs_national_cnr_share": json.dumps(
+            {"all_industries": acs_overall, "excluding_public_administration": acs_private}
+        ),
+        "source": "built by spatialocc.datasets.build_us from the raw files of "
+        "../shared/data/raw (SOURCES.md); documentation in datasets/README.md",
+        "build_command": BUILD_COMMAND,
+        "crosswalk": "INDUSTRIES.md (22 industries; NAICS 2017 for CBP, BEA summary codes, ACS "
+        "B24050 industry lines), as spatialocc.datasets.build_us.CROSSWALK",
+    }

@@ -1,0 +1,289 @@
+"""The data variables of the US dataset, each with its provenance attributes.
+
+Every variable carries ``source`` (table and year), ``observed`` (``"true"``, ``"partial"``
+or ``"false"``) and, unless observed, a one-line ``imputation``; further attributes record
+the numbers of the calibrations. Each function returns ``{name: (dims, values, attrs)}``
+entries, in the order the Dataset lists them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, RE, TRADE_COST
+from spatialocc.datasets.build_us.impute_1980 import Imputed1980
+from spatialocc.datasets.build_us.input_output import InputOutput
+from spatialocc.datasets.build_us.occupations import SortingFit
+from spatialocc.datasets.build_us.parameters import (
+    CNR_SHARE_1980,
+    EPSILON,
+    NU,
+    PAPER,
+    PREMIUM_RATIO_1980,
+    SORTING_1980,
+    THETA,
+    YEARS,
+)
+from spatialocc.datasets.build_us.prices import PriceIndices
+from spatialocc.datasets.build_us.wages import WageFit
+from spatialocc.datasets.geography import distance_matrix
+from spatialocc.datasets.industries import COMPOSITE, TRADE_COST_SOURCE
+from spatialocc.datasets.price_levels import CPI_U_SOURCE, cpi_u
+
+
+def _prov(
+    source: str, observed: str, imputation: str | None = None, **extra: str
+) -> dict[str, str]:
+    attrs = {"source": source, "observed": observed}
+    if imputation is not None:
+        attrs["imputation"] = imputation
+    attrs.update(extra)
+    return attrs
+
+
+def _wage_variable(
+    wages15: WageFit,
+    wages80: WageFit,
+    national_wage: dict[str, float],
+    national_wage80: dict[str, float],
+) -> dict[str, tuple]:
+    """``wage`` by year, occupation and city: ACS national medians shifted across cities
+    (imputed)."""
+    return {
+        "wage": (
+            ("year", "occupation", "city"),
+            np.exp(np.stack([wages80.log_wage, wages15.log_wage])),
+            _prov(
+                "ACS 2015 1-year table B24011 (national median earnings of the CNR group "
+                "and of the other four groups) shifted by the elasticities of the paper's "
+                "Table 1",
+                "false",
+                "log w[k,n] = a[k] + b1[k] log L[n] + b2[k] S[n] +/- sigma v[n]/2 (S: "
+                "CNR share) with (b1, b2) making the univariate OLS slopes across CBSAs "
+                "equal Table 1's on S (1.499 CNR, 0.993 nonCNR) and, on log L, the "
+                "premium's 0.022 split around the occupations' mean 0.0545 (0.0655, "
+                "0.0435: Table 1's 0.059 and 0.050 differ by 0.009, not 0.022); sigma so "
+                "corr(log size, log premium) = 0.4 (paper, section 2), v ~ N(0,1) seeded; "
+                "a[k] so the employment-weighted mean of log w equals the ACS 2015 national "
+                "median (nonCNR: employment-weighted geometric mean of the four group "
+                "medians); 1980: same slopes on the 1980 cross-section, levels = 2015 "
+                "medians x SSA average wage index 1980/2015 with the log premium scaled by "
+                f"{PREMIUM_RATIO_1980}",
+                coefficients=json.dumps(
+                    {
+                        "2015": wages15.coefficients,
+                        "1980": wages80.coefficients,
+                        "premium_noise_sd": wages15.premium_noise,
+                    }
+                ),
+                national_median_2015=json.dumps(national_wage),
+                national_level_1980=json.dumps(national_wage80),
+            ),
+        ),
+    }
+
+
+def _employment_variable(L15: np.ndarray, y80: Imputed1980, fit: SortingFit) -> dict[str, tuple]:
+    """``employment`` by year, occupation, industry and city: CBP totals split by occupation
+    (2015) and the imputed 1980 allocation."""
+    L80 = y80.employment
+    return {
+        "employment": (
+            ("year", "occupation", "industry", "city"),
+            np.stack([L80, L15]),
+            _prov(
+                "County Business Patterns 2019 (employment by CBSA and NAICS, crosswalk "
+                "in datasets/README.md) scaled to 2015 by CBSA population (Census PEP "
+                "vintage 2017); 1980 city totals from Census 1980 county population; "
+                "occupation split from ACS 2015 B24050 national CNR shares by industry",
+                "partial",
+                "2015: city-industry totals observed (2019, scaled by (pop2015/pop2017)^2); "
+                "CNR shares = expit(logit national[j] + c[j] + delta[n]), delta = "
+                "loading*z(log size) + spread*u, u ~ N(0,1) seeded, calibrated to "
+                "corr(log size, CNR share) = 0.57 and the 76th-95th percentile gap "
+                "0.36-0.42, c[j] keeping ACS national shares by industry; 1980: city "
+                "totals = 1980 population x 2015 employment/population ratio; industry mix "
+                "= 2015 pattern (non-tradable shares shrunk halfway to the national share) "
+                "raked so that industries' wage-bill shares move like their BEA "
+                "compensation shares from 2011-2015 to 1997; CNR shares with half the 2015 "
+                f"city deviation and a national share of {CNR_SHARE_1980}",
+                employment_scale_2015="(pop2015 / pop2017) ** 2 per CBSA, PEP vintage 2017",
+                calibration=json.dumps(
+                    {
+                        "loading": fit.loading,
+                        "spread": fit.spread,
+                        "sorting_1980": SORTING_1980,
+                        "shift_1980": y80.shift,
+                    }
+                ),
+            ),
+        ),
+    }
+
+
+def _price_variables(
+    price: np.ndarray, rpp: PriceIndices, cities: pd.DataFrame
+) -> dict[str, tuple]:
+    """``price_nontradable`` (BEA RPP, partly imputed) and ``price_level`` (CPI-U)."""
+    N = len(cities)
+    n_rpp = len(rpp.match)
+    renamed = {c: a for c, a in rpp.match.items() if c != a}
+
+    def listing(cbsas: Sequence[str]) -> str:
+        return ", ".join(f"{c} {cities.loc[c, 'name']}" for c in cbsas)
+
+    return {
+        "price_nontradable": (
+            ("year", "industry", "city"),
+            price,
+            _prov(
+                "BEA Regional Price Parities by MSA (MARPP, release of Feb 2026), "
+                "2011-2015 mean / 100: line 3 (services: housing, the rent index) for "
+                "Real Estate, line 5 (services: other) for "
+                f"{COMPOSITE}",
+                "partial",
+                f"2015: {n_rpp} of {N} CBSAs matched by code or, for "
+                f"{len(renamed)} CBSAs whose code changed by 2023, by a principal city and "
+                f"state ({', '.join(f'{c}->{a}' for c, a in renamed.items())}); RPP series "
+                f"starting after 2011 averaged over their available years "
+                f"({listing(rpp.short_series)}); the other {N - n_rpp} CBSAs "
+                f"({listing(rpp.imputed)}) get the fitted value of an OLS of the log index "
+                "on log 2015 population and census-division dummies. 1980: the 2015 index "
+                "shifted by that regression's population elasticity times the city's "
+                "log L1980 - log L2015 minus its mean over CBSAs; "
+                "NaN for tradables",
+                size_elasticity=json.dumps(rpp.size_elasticity),
+            ),
+        ),
+        "price_level": (
+            ("year",),
+            cpi_u(YEARS).to_numpy(),
+            _prov(CPI_U_SOURCE, "true"),
+        ),
+    }
+
+
+def _geography_and_parameters(cities: pd.DataFrame) -> dict[str, tuple]:
+    """``distance`` between the cities' internal points, and the paper's ``theta``, ``nu`` and
+    ``epsilon``."""
+    return {
+        "distance": (
+            ("city", "origin"),
+            distance_matrix(cities["lat"].to_numpy(), cities["lon"].to_numpy()),
+            _prov(
+                "great-circle miles between Census 2015 Gazetteer internal points; 20 "
+                "miles within a city (paper, section 4.3)",
+                "true",
+            ),
+        ),
+        "theta": ((), THETA, _prov(f"{PAPER}, section 4.3 (theta = 10)", "true")),
+        "nu": ((), NU, _prov(f"{PAPER}, section 4.2 (nu = 2.02)", "true")),
+        "epsilon": ((), EPSILON, _prov(f"{PAPER}, section 4.3 (epsilon = 2)", "true")),
+    }
+
+
+def _technology_variables(
+    alpha: np.ndarray, io15: InputOutput, io80: InputOutput
+) -> dict[str, tuple]:
+    """``consumption_share``, ``value_added_share`` and ``input_share`` (BEA Use tables), and
+    the default ``trade_cost_elasticity``."""
+    composite = INDUSTRIES.index(COMPOSITE)
+    return {
+        "consumption_share": (
+            ("year", "industry"),
+            alpha,
+            _prov(
+                f"Real Estate: {PAPER}, section 4.2 (about 20 percent, the shelter share "
+                f"of PCE); {COMPOSITE}: its share of domestic personal consumption "
+                "expenditures (F010, imports netted out) in the BEA summary Use tables, "
+                "2011-2015 mean (2015) and 1997 (1980 stand-in); NaN for tradables, which "
+                "invert calibrates",
+                "true",
+                composite_pce_share=json.dumps(
+                    {"2015": float(alpha[1, composite]), "1980": float(alpha[0, composite])}
+                ),
+                real_estate_pce_share_bea=json.dumps(
+                    {"2015": float(io15.pce_share[RE]), "1980": float(io80.pce_share[RE])}
+                ),
+            ),
+        ),
+        "value_added_share": (
+            ("year", "industry"),
+            np.stack([io80.value_added, io15.value_added]),
+            _prov(
+                "BEA summary Use tables before redefinitions (producers' prices): "
+                "compensation of employees over gross output net of imports and net "
+                "taxes, with the gross operating surplus of every industry but real estate "
+                "reassigned to purchases of real estate (paper, section 4.3); mean of the "
+                "2011-2015 tables' shares for 2015, the 1997 table for 1980",
+                "partial",
+                "1980 uses the 1997 Use table, the earliest summary table, as a stand-in",
+            ),
+        ),
+        "input_share": (
+            ("year", "input", "industry"),
+            np.stack([io80.inputs, io15.inputs]),
+            _prov(
+                "BEA summary Use tables before redefinitions (producers' prices): domestic "
+                "purchases from each input industry over gross output net of imports; "
+                "imports netted out commodity by commodity in proportion to domestic use; "
+                "government (GF*, GS*), scrap and noncomparable imports dropped; the gross "
+                "operating surplus of every non-real-estate industry counted as a purchase "
+                "of real estate; mean of 2011-2015 shares (2015), 1997 (1980)",
+                "partial",
+                "1980 uses the 1997 Use table, the earliest summary table, as a stand-in",
+            ),
+        ),
+        "trade_cost_elasticity": (
+            ("industry",),
+            TRADE_COST,
+            _prov(
+                TRADE_COST_SOURCE,
+                "false",
+                "default t = 0.12 for manufacturing and 0.06 for tradable services "
+                "(INDUSTRIES.md); the paper's estimates are not published in its main text",
+            ),
+        ),
+    }
+
+
+def _instrument_variables(
+    cities: pd.DataFrame,
+    codes: Sequence[str],
+    pop1920: np.ndarray,
+    missing1920: np.ndarray,
+    land_grant: pd.Series,
+    hosts: dict[str, str],
+) -> dict[str, tuple]:
+    """The instruments ``historical_population`` (1920) and ``land_grant_college``."""
+    return {
+        "historical_population": (
+            ("city",),
+            pop1920,
+            _prov(
+                "Census county population 1920 (NBER cencounts) summed over each CBSA's "
+                "July 2015 counties; renamed or merged counties mapped to their 2015 "
+                "successor; counties created after 1920 contribute nothing",
+                "partial",
+                f"{int(missing1920.sum())} CBSAs without any 1920 county count ("
+                + ", ".join(f"{c} {cities.loc[c, 'name']}" for c in np.array(codes)[missing1920])
+                + ") get the fitted value of an OLS of log 1920 on log 1980 population",
+            ),
+        ),
+        "land_grant_college": (
+            ("city",),
+            land_grant.to_numpy(),
+            _prov(
+                "1862 Morrill Act universities (High Country News, University_Points): "
+                "each point placed in the county with the nearest TIGER internal point "
+                "(three hand-checked corrections: Clemson -> Pickens SC, Maine -> "
+                "Penobscot ME, Georgia -> Clarke GA), flag on the county's 2015 CBSA",
+                "true",
+                universities=json.dumps(hosts),
+            ),
+        ),
+    }
