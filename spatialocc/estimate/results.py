@@ -304,7 +304,10 @@ class ExternalityEstimates:
                 "absorbed": (
                     "occupation",
                     np.array(self.absorbed),
-                    {"long_name": "parameters absorbed by fixed effects and controls"},
+                    {
+                        "long_name": "parameters counted in k besides the regressors: fixed "
+                        "effects (as fe_dof counts them), controls and the intercept"
+                    },
                 ),
                 "n_clusters": (
                     ("occupation", "cluster_dimension"),
