@@ -8,6 +8,7 @@
     spatialocc decompose --out DIR            decomposition.nc, table3.*, figure18.nc
     spatialocc plot --out DIR                 figures/*.png
     spatialocc compare --out DIR              paper_comparison.*
+    spatialocc build-ipums X.xml --out D.nc   a dataset from IPUMS USA extracts
 
 DATASET is a NetCDF file of kind "data" or a registered dataset
 (``spatialocc.datasets.register``; "us", the default, and "synthetic" are bundled). Stages after
@@ -24,6 +25,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -168,7 +170,55 @@ def build_parser() -> argparse.ArgumentParser:
         parents = [common, solves] + ([data] if name in ("run", "invert") else [])
         command = sub.add_parser(name, parents=parents, help=DESCRIPTIONS[name])
         command.set_defaults(stages=pipeline.STAGES if name == "run" else (name,))
+    ipums = sub.add_parser(
+        "build-ipums",
+        help="a data NetCDF from IPUMS USA extracts (then: spatialocc run FILE)",
+        description="Aggregate IPUMS USA extracts (codebook .xml beside its .dat/.dat.gz, or CSV) "
+        "into a data Dataset: employment by occupation, industry and city, wages by occupation "
+        "and city; everything else from --base (spatialocc.datasets.from_ipums).",
+    )
+    ipums.add_argument("extracts", nargs="+", help="codebooks (.xml) or CSV extracts")
+    ipums.add_argument("--out", required=True, help="the NetCDF file to write")
+    ipums.add_argument("--base", default="us", help="dataset for what microdata lack (us)")
+    ipums.add_argument("--wage", choices=["mean", "median"], default="mean")
+    ipums.add_argument("--full-time", action="store_true", help="full-time full-year wages")
+    ipums.add_argument("--min-records", type=int, default=30, help="flag cells below this")
+    ipums.add_argument("--quiet", action="store_true", help="no progress messages")
+    ipums.add_argument("--traceback", action="store_true", help="show full tracebacks")
+    ipums.set_defaults(command="build-ipums")
     return parser
+
+
+def _build_ipums(args: argparse.Namespace) -> int:
+    """``spatialocc build-ipums``: write the dataset of the extracts."""
+    from spatialocc.datasets.ipums import from_ipums
+    from spatialocc.dims.io import to_netcdf
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            data = from_ipums(
+                *args.extracts,
+                base=args.base,
+                wage=args.wage,
+                full_time=args.full_time,
+                min_records=args.min_records,
+                progress=not args.quiet,
+            )
+        path = to_netcdf(data, args.out)
+    except Exception as exc:
+        if args.traceback:
+            raise
+        print(f"spatialocc: error: {_message(exc)}", file=sys.stderr)
+        return 2
+    print(
+        f"Wrote {path} ({data.sizes['city']} cities, years "
+        f"{', '.join(str(y) for y in data['year'].values)}); run the study on it with: "
+        f"spatialocc run {path}"
+    )
+    for warning in caught:
+        print(f"NOTE: {warning.message}")
+    return 0
 
 
 def _message(exc: BaseException) -> str:
@@ -229,6 +279,8 @@ def _interrupted(exc: KeyboardInterrupt, args: argparse.Namespace, options) -> s
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    if getattr(args, "command", None) == "build-ipums":
+        return _build_ipums(args)
     options = pipeline.Options(
         tau=args.tau,
         year=args.year,

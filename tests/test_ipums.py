@@ -1,0 +1,243 @@
+"""IPUMS USA extracts to a dataset: every aggregate recomputed here with pandas from the
+records written into the extract, the fixed-width and CSV routes, chunking, and bad input.
+The extracts are synthetic (tests/ipums_fixture.py writes a DDI 2.5 codebook and its
+fixed-width data in IPUMS's layout); ipumspy reads them as it reads real ones."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import spatialocc
+from spatialocc.datasets.industries import LABELS
+from spatialocc.datasets.ipums import IpumsExtractError, from_ipums, industry_crosswalk
+from spatialocc.dims.errors import MissingVariableError
+from tests.ipums_fixture import records, write_extract
+
+pytest.importorskip("ipumspy")
+
+#: The industries of the IND1990 codes the fixture draws, from the 1990 census industry
+#: titles (written here, not read from the crosswalk file); 900 (public administration) has
+#: none.
+INDUSTRY = {
+    60: "Retail, Construction, and Utilities",
+    100: "Food and Beverage",
+    322: "Computer and Electronic",
+    500: "Wholesale",
+    641: "Accommodation",
+    712: "Real Estate",
+    831: "Health",
+    850: "Education",
+}
+
+
+def base_dataset() -> xr.Dataset:
+    """A synthetic economy of the paper's 22 industries on three of the fixture's metros and
+    two others."""
+    data = spatialocc.datasets.synthetic(n_cities=5, n_industries=22, seed=0)
+    cities = ["10180", "10420", "12060", "99991", "99992"]
+    return data.assign_coords(city=cities, origin=cities)
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return records()
+
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory, frame) -> Path:
+    return write_extract(tmp_path_factory.mktemp("ipums"), frame)
+
+
+@pytest.fixture(scope="module")
+def base():
+    return base_dataset()
+
+
+def quiet(*args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return from_ipums(*args, **kwargs)
+
+
+def by_hand(frame: pd.DataFrame, *, full_time: bool = False) -> tuple[pd.Series, pd.Series]:
+    employed = frame[(frame.EMPSTAT == 1) & frame.IND1990.isin(INDUSTRY) & (frame.MET2013 > 0)]
+    employed = employed.assign(
+        industry=employed.IND1990.map(INDUSTRY),
+        occupation=np.where(employed.OCCSOC.str[:2].astype(int) <= 29, "CNR", "nonCNR"),
+        city=employed.MET2013.map(lambda c: f"{c:05d}"),
+    )
+    employment = employed.groupby(["occupation", "industry", "city"]).PERWT.sum()
+    earners = employed[(employed.INCWAGE > 0) & (employed.INCWAGE < 999_998)]
+    if full_time:
+        earners = earners[(earners.UHRSWORK >= 35) & (earners.WKSWORK2 == 6)]
+    total = (earners.INCWAGE * earners.PERWT).groupby([earners.occupation, earners.city]).sum()
+    wage = total / earners.groupby(["occupation", "city"]).PERWT.sum()
+    return employment, wage
+
+
+def test_employment_and_mean_wages_by_hand(extract, frame, base):
+    ds = quiet(extract, base=base)
+    employment, wage = by_hand(frame)
+    got = ds["employment"].sel(year=2015)
+    for (k, j, n), value in employment.items():
+        assert float(got.sel(occupation=k, industry=j, city=n)) == pytest.approx(value, rel=1e-12)
+    assert float(got.sum()) == pytest.approx(employment.sum(), rel=1e-12)
+    for (k, n), value in wage.items():
+        assert float(ds["wage"].sel(year=2015, occupation=k, city=n)) == pytest.approx(
+            value, rel=1e-12
+        )
+    # the base's other year and other variables are kept; its cities outside the extract go
+    assert list(ds["city"].values) == ["10180", "10420", "12060"]
+    np.testing.assert_array_equal(
+        ds["wage"].sel(year=1980).values, base["wage"].sel(year=1980, city=ds.city.values).values
+    )
+    np.testing.assert_array_equal(
+        ds["distance"].values,
+        base["distance"].sel(city=ds.city.values, origin=ds.city.values).values,
+    )
+    assert ds.attrs["ipums_citation"] == "Test citation: IPUMS USA test extract."
+    spatialocc.validate(ds, kind="data")
+
+
+def test_record_counts_and_flags(extract, frame, base):
+    ds = quiet(extract, base=base, min_records=100)
+    employed = frame[(frame.EMPSTAT == 1) & frame.IND1990.isin(INDUSTRY) & (frame.MET2013 > 0)]
+    cnr = employed.OCCSOC.str[:2].astype(int) <= 29
+    n = employed[cnr & (employed.MET2013 == 10180) & (employed.IND1990 == 322)]
+    assert int(
+        ds["records_employment"].sel(
+            year=2015, occupation="CNR", city="10180", industry="Computer and Electronic"
+        )
+    ) == len(n)
+    earners = employed[(employed.INCWAGE > 0) & (employed.INCWAGE < 999_998)]
+    count = earners[(earners.OCCSOC.str[:2].astype(int) > 29) & (earners.MET2013 == 12060)]
+    flag = ds["few_records"].sel(year=2015, occupation="nonCNR", city="12060")
+    assert int(ds["records_wage"].sel(year=2015, occupation="nonCNR", city="12060")) == len(count)
+    assert bool(flag) == (len(count) < 100)
+    assert not bool(ds["few_records"].sel(year=1980).any())  # not from the extracts
+
+
+def test_csv_extract_and_chunking_give_the_same_dataset(extract, frame, base, tmp_path):
+    fixed = quiet(extract, base=base)
+    csv = tmp_path / "usa_00002.csv.gz"
+    frame.to_csv(csv, index=False)
+    from_csv = quiet(csv, base=base, chunksize=333)
+    small = quiet(extract, base=base, chunksize=257)
+    for other in (from_csv, small):
+        for name in ("employment", "wage", "records_employment", "records_wage"):
+            np.testing.assert_allclose(other[name].values, fixed[name].values, rtol=1e-12)
+
+
+def test_full_time_and_median_wages(tmp_path, base):
+    frame = records(n=3_001, seed=4).assign(PERWT=10.0)  # equal weights: the median is plain
+    path = write_extract(tmp_path, frame)
+    _, wage = by_hand(frame, full_time=True)
+    ds = quiet(path, base=base, full_time=True)
+    for (k, n), value in wage.items():
+        assert float(ds["wage"].sel(year=2015, occupation=k, city=n)) == pytest.approx(value)
+    median = quiet(path, base=base, wage="median")
+    employed = frame[(frame.EMPSTAT == 1) & frame.IND1990.isin(INDUSTRY) & (frame.MET2013 > 0)]
+    earners = employed[(employed.INCWAGE > 0) & (employed.INCWAGE < 999_998)]
+    group = earners[(earners.OCCSOC.str[:2].astype(int) <= 29) & (earners.MET2013 == 10420)]
+    expected = np.quantile(group.INCWAGE, 0.5, method="hazen")
+    got = float(median["wage"].sel(year=2015, occupation="CNR", city="10420"))
+    assert got == pytest.approx(expected, rel=1e-6)
+
+
+def test_occ2010_when_occsoc_is_absent(tmp_path, frame, base, extract):
+    path = write_extract(tmp_path, frame.drop(columns="OCCSOC"))
+    np.testing.assert_allclose(
+        quiet(path, base=base)["employment"].values,
+        quiet(extract, base=base)["employment"].values,
+        rtol=1e-12,
+    )
+
+
+def test_cities_on_one_side_are_reported(extract, base):
+    with pytest.warns(UserWarning, match="2 cities of the base are not in the extracts"):
+        from_ipums(extract, base=base)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        (lambda f: f.drop(columns="EMPSTAT"), MissingVariableError, r"\['EMPSTAT'\]"),
+        (lambda f: f.drop(columns=["OCCSOC", "OCC2010"]), MissingVariableError, "OCCSOC"),
+        (lambda f: f.drop(columns="MET2013"), MissingVariableError, "MET2013"),
+        (lambda f: f.assign(SAMPLE=199001), IpumsExtractError, r"years \[1990\]"),
+        (lambda f: f.assign(MET2013=77777), IpumsExtractError, "no city of the extracts"),
+    ],
+)
+def test_bad_extracts_are_refused(tmp_path, frame, base, change, error, match):
+    path = write_extract(tmp_path, change(frame))
+    with pytest.raises(error, match=match):
+        quiet(path, base=base)
+
+
+def test_missing_files_and_options(tmp_path, extract, base):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        from_ipums(tmp_path / "usa_09999.xml", base=base)
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "usa_00001.xml").write_text(extract.read_text())
+    with pytest.raises(FileNotFoundError, match=r"neither usa_00001.dat.gz nor usa_00001.dat"):
+        from_ipums(lone / "usa_00001.xml", base=base)
+    with pytest.raises(ValueError, match="wage must be"):
+        from_ipums(extract, base=base, wage="mode")
+    with pytest.raises(ValueError, match="at least one extract"):
+        from_ipums(base=base)
+
+
+def test_the_crosswalk_covers_each_code_once():
+    table = industry_crosswalk()
+    covered = np.concatenate([np.arange(a, b + 1) for a, b in table[["first", "last"]].values])
+    assert len(covered) == len(set(covered))
+    assert set(table["industry"]) == set(LABELS)
+    for code, industry in INDUSTRY.items():
+        row = table[(table["first"] <= code) & (table["last"] >= code)]
+        assert row["industry"].tolist() == [industry]
+    assert not ((table["first"] <= 900) & (table["last"] >= 900)).any()
+
+
+def test_command_line(tmp_path, extract, base, capsys, monkeypatch):
+    from spatialocc.__main__ import main
+
+    monkeypatch.setattr(spatialocc.datasets.loaders, "load", lambda name, **_: base)
+    out = tmp_path / "data.nc"
+    assert main(["build-ipums", str(extract), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert f"spatialocc run {out}" in printed and "NOTE: 0 metros of the extracts" in printed
+    data = spatialocc.open_dataset(out, kind="data")
+    assert int(data.sizes["city"]) == 3
+    assert main(["build-ipums", str(tmp_path / "none.xml"), "--out", str(out)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_fast_decoder_reads_what_ipumspy_reads(extract):
+    """The numpy decoder of fixed-width files against ipumspy's own reader (pandas'
+    read_fwf), every variable, across chunk boundaries."""
+    from ipumspy import readers
+
+    from spatialocc.datasets.ipums import fixed_width_chunks, open_extract
+
+    opened = open_extract(extract)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = readers.read_microdata(opened.ddi, opened.data_file)
+    ours = pd.concat(
+        fixed_width_chunks(opened.ddi, opened.data_file, list(theirs.columns), 777),
+        ignore_index=True,
+    )
+    assert len(ours) == len(theirs)
+    for name in theirs.columns:
+        a, b = ours[name], theirs[name]
+        if pd.api.types.is_numeric_dtype(b):
+            np.testing.assert_array_equal(a.to_numpy(float), b.to_numpy(float), err_msg=name)
+        else:
+            assert a.astype(str).tolist() == b.astype(str).tolist(), name
