@@ -124,6 +124,22 @@ def test_sector_technology_by_hand(model) -> None:
         sector_technology(model)
 
 
+def test_sector_technology_does_not_depend_on_the_unit_of_land(small_data) -> None:
+    """Real estate's technology weighs land and labor by their cost shares, so the unit of
+    land (the inversion's normalization) changes nothing, while λ̂ of real estate alone
+    moves by -β/(1-β) times the log change of unit."""
+    models = {
+        units: spatialocc.with_externalities(
+            spatialocc.invert(small_data, land_units=units), **TAU
+        ).sel(year=2015)
+        for units in ("rent_index", "one")
+    }
+    first, second = (sector_technology(m) for m in models.values())
+    xr.testing.assert_allclose(first, second, rtol=0, atol=1e-10)
+    lam = [m["productivity_exogenous"].sel(industry="Real Estate") for m in models.values()]
+    assert float(abs(np.log(lam[0] / lam[1])).max()) > 1.0
+
+
 def test_technology_change_by_hand(model) -> None:
     start, end = model.sel(year=1980), model.sel(year=2015)
     a, z = _arrays(start), _arrays(end)

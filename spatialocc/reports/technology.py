@@ -16,7 +16,11 @@ this package's **[choice]**:
   first order, ``T[j,n] = (1-β[j,n]) Σ_k s[k,j,n] log λ̂[k,j,n] + β[j,n] log H[n]``: each
   factor's exogenous efficiency weighted by its cost share in value added (unit cost (5) and
   the labor cost index W of MODEL.md section 2: ``d log W[j,n] = -Σ_k s[k,j,n] d log λ[k,j,n]``).
-  Outside real estate β = 0, so T is the wage-bill-weighted mean of log λ̂ over occupations;
+  Outside real estate β = 0, so T is the wage-bill-weighted mean of log λ̂ over occupations.
+  In real estate the land term is what makes T a property of the economy rather than of the
+  unit land is measured in (``invert(..., land_units=...)``): measuring H in units c[n] times
+  larger moves log λ̂[k,RE,n] by -β/(1-β) log c[n] (the unit cost is observed), which the land
+  term offsets exactly; λ̂[k,RE,n] alone does not have this property (tested);
 - its change "relative to the baseline counterfactual" (Figures 19-20) is the same sum over the
   change of the *local* components of the decomposition (MODEL.md section 5,
   :func:`spatialocc.solvers.decomposition.productivity_components`), with the start year's
