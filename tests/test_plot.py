@@ -571,8 +571,10 @@ def test_figure14_panels_are_sector_technology(inputs) -> None:
         j for j in plot.FIGURE14_INDUSTRIES if j in labels
     ]
     assert len(plot.figure14(model, industries=industries[:2]).axes) == 2
-    with pytest.raises(KeyError, match="industries must be labels"):
+    with pytest.raises(KeyError, match=r"industries must be one or more labels.*'Health'"):
         plot.figure14(model, industries=["Health"])
+    with pytest.raises(KeyError, match="got none"):
+        plot.figure14(model, industries=[])
 
 
 def test_figure15_points_are_tradable_industries(inputs) -> None:

@@ -24,7 +24,10 @@ The figures take one economy each (select one year first), under the names of ``
 when drawn by :func:`draw_all`. They read:
 
 - the variables ``employment`` and ``wage`` (and ``wedge`` or ``tau_share``/``tau_size``,
-  ``transfer`` where a figure says so);
+  ``transfer``, ``productivity_exogenous`` (Figure 14), ``gross_output`` and the shares
+  (Figure 15) where a figure says so);
+- Figures 19-20: what :func:`spatialocc.reports.technology_change` returns for both
+  calibrations (input ``technology_change``);
 - the coordinate ``occupation``: the two occupations compared are ``OCCUPATIONS`` = CNR and
   nonCNR when present, else the first two labels (:func:`compared_occupations`);
 - for maps, the city coordinates ``lon`` and ``lat`` (degrees) and the optional global

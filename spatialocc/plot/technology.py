@@ -53,8 +53,9 @@ def _figure14_industries(allocation: xr.Dataset, industries: Sequence[str] | Non
     if industries is not None:
         unknown = [j for j in industries if j not in labels]
         if unknown or not industries:
+            found = format_labels(unknown) if unknown else "none"
             raise KeyError(
-                f"figure14: industries must be labels of the data, got {format_labels(unknown)}; "
+                f"figure14: industries must be one or more labels of the data, got {found}; "
                 f"the data have {format_labels(labels)}"
             )
         return list(industries)
