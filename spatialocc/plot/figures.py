@@ -568,8 +568,7 @@ def figure6_scatter(reference: xr.Dataset, optimum: xr.Dataset) -> Figure:
         reference,
         optimum,
         figure="figure6_scatter",
-        title="Figure 6 (scatterplots): percentage change in CNR employment from data "
-        "equilibrium to optimal allocation",
+        title="Figure 6 (scatterplots): change in CNR employment, data equilibrium to optimum",
     )
 
 
@@ -606,8 +605,8 @@ def figure16_scatter(reference: xr.Dataset, optimum: xr.Dataset) -> Figure:
         reference,
         optimum,
         figure="figure16_scatter",
-        title="Figure 16 (scatterplots): percentage change in CNR employment from no trade "
-        "costs equilibrium to optimal allocation",
+        title="Figure 16 (scatterplots): change in CNR employment, no trade costs equilibrium "
+        "to optimum",
     )
 
 
