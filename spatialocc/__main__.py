@@ -5,7 +5,8 @@
     spatialocc estimate --out DIR             estimates.nc, table1.*, table2.*
     spatialocc solve --out DIR                no_externalities.nc
     spatialocc optimal --out DIR              optimum.nc, policy_summary.*, variants
-    spatialocc decompose --out DIR            decomposition.nc, table3.*, figure18.nc
+    spatialocc decompose --out DIR            decomposition.nc, table3.*, figure18.nc,
+                                              technology_change.nc
     spatialocc plot --out DIR                 figures/*.png
     spatialocc compare --out DIR              paper_comparison.*
     spatialocc build-ipums X.xml --out D.nc   a dataset from IPUMS USA extracts
@@ -38,7 +39,8 @@ DESCRIPTIONS = {
     "estimate": "estimate the externalities, Tables 1 and 2 (reads model.nc)",
     "solve": "the no-externalities counterfactual (reads model.nc)",
     "optimal": "the optimal policy, its summary and the variants' optima (reads model.nc)",
-    "decompose": "the decomposition of Table 3 and Figure 18's histogram (reads model.nc)",
+    "decompose": "the decomposition of Table 3, Figure 18's histogram and Figures 19-20's "
+    "technology change (reads model.nc)",
     "plot": "draw the figures from the results in the output folder",
     "compare": "the paper's numbers beside this run's (writes paper_comparison.csv/.md)",
 }

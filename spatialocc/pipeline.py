@@ -10,9 +10,14 @@ as CSV and Markdown, figures as PNG)::
     optimal    optimum.nc, policy_summary.*,        Proposition 1 (end year) and the
                equilibrium_<variant>.nc,            optimum of each variant: no trade costs,
                optimum_<variant>.nc                 homogeneous linkages, additive amenities
-    decompose  decomposition.nc, table3.*,          Table 3 and the Figure 18 histogram
-               figure18.nc
-    plot       figures/figureNN.png                 the paper's maps, scatters, histogram
+    decompose  decomposition.nc, table3.*,          Table 3, the Figure 18 histogram and the
+               figure18.nc, technology_change.nc    change of exogenous technology relative to
+                                                    the Baseline (Figures 19-20)
+    plot       figures/figureNN.png                 the paper's maps, scatters, histogram:
+                                                    Figures 1-20 (figure06_scatter.png and
+                                                    figure16_scatter.png: the scatterplots
+                                                    beside the maps of Figures 6 and 16) and
+                                                    the appendix's figureA08.png, figureA22.png
     compare    paper_comparison.*                   every number of the paper's main text
                                                     that the run computes, beside the
                                                     paper's (spatialocc.paper.REPORTED)
@@ -127,7 +132,13 @@ STAGE_FILES: dict[str, tuple[str, ...]] = {
         "equilibrium_*.nc",
         "optimum_*.nc",
     ),
-    "decompose": ("decomposition.nc", "table3.csv", "table3.md", "figure18.nc"),
+    "decompose": (
+        "decomposition.nc",
+        "table3.csv",
+        "table3.md",
+        "figure18.nc",
+        "technology_change.nc",
+    ),
     "plot": ("figures/*.png",),
 }
 
@@ -629,7 +640,7 @@ def _additive_national_scale(economy: xr.Dataset, options: Options):
 
 
 def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
-    from spatialocc.reports import cnr_share_distribution, decomposition_table
+    from spatialocc.reports import cnr_share_distribution, decomposition_table, technology_change
     from spatialocc.solvers.decomposition import decompose
 
     start, end = _year(model, options.start_year, "start"), _year(model, options.year)
@@ -656,6 +667,8 @@ def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Da
         )
         histogram = cnr_share_distribution(result, occupation=first)
         ws.write(histogram.to_dataset(), "figure18.nc")
+        change = technology_change(economy, start=start, end=end, real_estate=_real_estate(economy))
+        ws.write(_compared_first(change, pair), "technology_change.nc")
     return result
 
 
@@ -674,6 +687,7 @@ def _progress_bar(options: Options) -> Iterator[None]:
 PLOT_INPUTS = {
     "no_externalities": "no_externalities.nc",
     "optimum": "optimum.nc",
+    "technology_change": "technology_change.nc",
     **{f"{kind}_{v}": f"{kind}_{v}.nc" for v in VARIANTS for kind in ("equilibrium", "optimum")},
 }
 

@@ -29,6 +29,7 @@ NETCDF = [
     "policy_summary.nc",
     "decomposition.nc",
     "figure18.nc",
+    "technology_change.nc",
     *(f"{kind}_{v}.nc" for v in pipeline.VARIANTS for kind in ("equilibrium", "optimum")),
 ]
 TABLES = ["table1", "table2", "table3", "policy_summary", "paper_comparison"]

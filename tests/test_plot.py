@@ -7,6 +7,7 @@ offline path is exercised by making cartopy's download raise.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import urllib.error
@@ -76,6 +77,8 @@ def inputs(small_model) -> dict[str, xr.Dataset | xr.DataArray]:
         out[f"optimum_{name}"] = spatialocc.solve_optimal(variant)
     # Figure 17 accepts any optimum Dataset as the variant.
     out["optimum_additive_amenities"] = out["optimum_no_trade_costs"]
+    both_years = spatialocc.with_externalities(small_model, **CUE)
+    out["technology_change"] = spatialocc.reports.technology_change(both_years)
     out["population_share"] = plot.cnr_share_distribution(
         {
             "Baseline 1980": small_model.sel(year=1980),
@@ -492,6 +495,127 @@ def test_figure9_and_comparisons(inputs) -> None:
     assert [ax.get_title() for ax in two.axes] == ["baseline", "homogeneous linkages"]
 
 
+def _offsets(ax, i: int = 0) -> np.ndarray:
+    return np.asarray(ax.collections[i].get_offsets())
+
+
+def _weighted_slope(x, y, w) -> float:
+    keep = np.isfinite(x) & np.isfinite(y)
+    return float(np.polyfit(x[keep], y[keep], 1, w=np.sqrt(w[keep]))[0])
+
+
+def test_figure6_and_16_scatterplots_against_numpy(inputs) -> None:
+    for name, reference, optimum in (
+        ("figure06_scatter", inputs["model"], inputs["optimum"]),
+        (
+            "figure16_scatter",
+            inputs["equilibrium_no_trade_costs"],
+            inputs["optimum_no_trade_costs"],
+        ),
+    ):
+        fig = plot.FIGURES[name].draw(inputs)
+        assert len(fig.axes) == 2, name
+        cnr = reference["employment"].sel(occupation="CNR").sum("industry").values
+        size = reference["employment"].sum(["occupation", "industry"]).values
+        after = optimum["employment"].sel(occupation="CNR").sum("industry").values
+        change = 100 * (after / cnr - 1)
+        for ax, x in zip(fig.axes, (np.log(size), cnr / size), strict=True):
+            offsets = _offsets(ax)
+            assert len(offsets) == size.size
+            assert sorted(offsets[:, 1]) == pytest.approx(sorted(change), rel=1e-12)
+            assert sorted(offsets[:, 0]) == pytest.approx(sorted(x), rel=1e-12)
+            assert line_slope(fit_line(ax)) == pytest.approx(
+                _weighted_slope(x, change, size), rel=1e-9
+            )
+
+
+def test_appendix_scatters(inputs) -> None:
+    fig = plot.FIGURES["figureA08"].draw(inputs)
+    (ax,) = fig.axes
+    assert len(ax.collections) == 2
+    n = inputs["model"].sizes["city"]
+    assert [len(_offsets(ax, i)) for i in range(2)] == [n, n]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[0] == "baseline" and texts[2] == "no trade costs"
+    # the variant's markers are its own changes, from its own equilibrium
+    reference = inputs["equilibrium_no_trade_costs"]
+    before = reference["employment"].sel(occupation="CNR").sum("industry").values
+    after = inputs["optimum_no_trade_costs"]["employment"].sel(occupation="CNR").sum("industry")
+    assert sorted(_offsets(ax, 1)[:, 1]) == pytest.approx(sorted(100 * (after.values / before - 1)))
+    fig = plot.FIGURES["figureA22"].draw(inputs)
+    assert fig.axes[0].get_xlabel() == "log employment (equilibrium)"
+    assert fig.axes[0].get_title().startswith("Figure A22:")
+
+
+def test_figure14_panels_are_sector_technology(inputs) -> None:
+    model = inputs["model"]
+    technology = spatialocc.reports.sector_technology(model)
+    fig = plot.figure14(model)
+    industries = [j for j in model["industry"].values if j != "Real Estate"]
+    assert [ax.get_title() for ax in fig.axes] == industries  # no paper label: the first six
+    size = model["employment"].sum(["occupation", "industry"]).values
+    for ax, industry in zip(fig.axes, industries, strict=True):
+        y = technology.sel(industry=industry).values
+        offsets = _offsets(ax)
+        assert len(offsets) == np.isfinite(y).sum()
+        assert sorted(offsets[:, 1]) == pytest.approx(sorted(y[np.isfinite(y)]), rel=1e-12)
+        assert line_slope(fit_line(ax)) == pytest.approx(
+            _weighted_slope(np.log(size), y, size), rel=1e-9
+        )
+    # the paper's sectors are chosen by their labels
+    paper = ["Health", "Education", "Communication", "Finance and Insurance", "Accommodation"]
+    labels = [*paper, "Real Estate"]
+    named = model.assign_coords(industry=labels, input=labels)
+    fig = plot.figure14(named)
+    assert [ax.get_title() for ax in fig.axes] == [
+        j for j in plot.FIGURE14_INDUSTRIES if j in labels
+    ]
+    assert len(plot.figure14(model, industries=industries[:2]).axes) == 2
+    with pytest.raises(KeyError, match=r"industries must be one or more labels.*'Health'"):
+        plot.figure14(model, industries=["Health"])
+    with pytest.raises(KeyError, match="got none"):
+        plot.figure14(model, industries=[])
+
+
+def test_figure15_points_are_tradable_industries(inputs) -> None:
+    model = inputs["model"]
+    intensity = spatialocc.reports.supplier_intensity(model)
+    ax = plot.figure15(model).axes[0]
+    tradable = model["tradable"].values
+    offsets = _offsets(ax)
+    assert len(offsets) == tradable.sum()
+    assert sorted(offsets[:, 0]) == pytest.approx(
+        sorted(intensity["wage_bill_share"].values[tradable])
+    )
+    assert sorted(offsets[:, 1]) == pytest.approx(
+        sorted(intensity["supplier_share"].values[tradable])
+    )
+    assert {t.get_text() for t in ax.texts} == set(model["industry"].values[tradable])
+    every = plot.figure15(model, tradable_only=False).axes[0]
+    assert len(_offsets(every)) == model.sizes["industry"]
+
+
+def test_figures_19_and_20_against_the_technology_change(inputs) -> None:
+    change = inputs["technology_change"]
+    share = (
+        change["employment"].sel(occupation="CNR").sum("industry")
+        / change["employment"].sum(["occupation", "industry"])
+    ).values
+    for name, variable in (("figure19", "non_real_estate"), ("figure20", "real_estate")):
+        fig = plot.FIGURES[name].draw(inputs)
+        assert len(fig.axes) == 2, name
+        assert fig.get_suptitle().startswith(f"Figure {name[-2:]}:")
+        y = change[variable].values
+        for ax in fig.axes:
+            offsets = _offsets(ax)
+            assert len(offsets) == np.isfinite(y).sum() == change.sizes["city"]
+            assert sorted(offsets[:, 1]) == pytest.approx(sorted(y), rel=1e-12)
+        assert sorted(_offsets(fig.axes[0])[:, 0]) == pytest.approx(sorted(share))
+        assert fig.axes[0].get_xlabel() == "CNR share of city employment (1980)"
+    with pytest.raises(MissingVariableError, match="technology_change"):
+        plot.figure19(inputs["model"])
+
+
 def test_figures_need_one_economy(small_model, inputs) -> None:
     with pytest.raises(DimensionError, match=r"allocation\.sel\(year=2015\)"):
         plot.figure1(small_model)
@@ -505,7 +629,8 @@ def test_registry() -> None:
     assert list(plot.FIGURES) == sorted(plot.FIGURES)
     assert {name for name, spec in plot.FIGURES.items() if spec.is_map} == MAPS
     for name, spec in plot.FIGURES.items():
-        assert spec.name == name and name.startswith("figure") and len(name) == 8
+        assert re.fullmatch(r"figure(\d\d|A\d\d)(_scatter)?", name), name
+        assert spec.name == name
         assert spec.title.startswith("Figure ")
         assert set(spec.inputs) | set(spec.optional.values()) <= set(plot.INPUTS)
 
@@ -518,7 +643,13 @@ def test_draw_all_writes_every_figure(inputs, tmp_path) -> None:
     for path in paths:
         assert_png(path)
     partial = plot.draw_all({"model": inputs["model"]}, tmp_path / "partial", natural_earth=False)
-    assert [p.name for p in partial] == ["figure01.png", "figure02.png", "figure05.png"]
+    assert [p.name for p in partial] == [
+        "figure01.png",
+        "figure02.png",
+        "figure05.png",
+        "figure14.png",
+        "figure15.png",
+    ]
     with pytest.warns(UserWarning, match="unknown inputs 'optimal'"):
         plot.draw_all({"optimal": inputs["optimum"]}, tmp_path / "none")
 

@@ -80,8 +80,11 @@ def test_public_names_and_homes() -> None:
         "industrial_gini",
         "policy_summary",
         "policy_table",
+        "sector_technology",
         "share_distribution",
+        "supplier_intensity",
         "table1",
+        "technology_change",
         "write_table",
     ]
     for name in reports.__all__:

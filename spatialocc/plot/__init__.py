@@ -8,7 +8,9 @@ One module per idea:
   histogram, colour scales, :func:`save`);
 - :mod:`~spatialocc.plot.economy`: what the figures read off an economy (the two occupations
   compared, city sizes and shares, the wedge difference);
-- :mod:`~spatialocc.plot.figures`: the paper's figures, ``figure1`` ... ``figure18``;
+- :mod:`~spatialocc.plot.figures`: the paper's figures, ``figure1`` ... ``figure18``, the
+  scatterplots beside the maps of Figures 6 and 16, the appendix's Figures A8 and A22;
+- :mod:`~spatialocc.plot.technology`: Figures 14, 15, 19 and 20 (technology and linkages);
 - :mod:`~spatialocc.plot.registry`: ``FIGURES`` and :func:`draw_all`.
 
 Every function returns a :class:`matplotlib.figure.Figure` built directly on the Agg canvas,
@@ -22,7 +24,10 @@ The figures take one economy each (select one year first), under the names of ``
 when drawn by :func:`draw_all`. They read:
 
 - the variables ``employment`` and ``wage`` (and ``wedge`` or ``tau_share``/``tau_size``,
-  ``transfer`` where a figure says so);
+  ``transfer``, ``productivity_exogenous`` (Figure 14), ``gross_output`` and the shares
+  (Figure 15) where a figure says so);
+- Figures 19-20: what :func:`spatialocc.reports.technology_change` returns for both
+  calibrations (input ``technology_change``);
 - the coordinate ``occupation``: the two occupations compared are ``OCCUPATIONS`` = CNR and
   nonCNR when present, else the first two labels (:func:`compared_occupations`);
 - for maps, the city coordinates ``lon`` and ``lat`` (degrees) and the optional global
@@ -106,6 +111,7 @@ from spatialocc.plot.figures import (
     figure4,
     figure5,
     figure6,
+    figure6_scatter,
     figure7,
     figure8,
     figure9,
@@ -114,8 +120,11 @@ from spatialocc.plot.figures import (
     figure12,
     figure13,
     figure16,
+    figure16_scatter,
     figure17,
     figure18,
+    figureA8,
+    figureA22,
 )
 from spatialocc.plot.region import (
     MAP_EXTENT_ATTR,
@@ -126,6 +135,13 @@ from spatialocc.plot.region import (
     us_projection,
 )
 from spatialocc.plot.registry import FIGURES, INPUTS, FigureSpec, draw_all
+from spatialocc.plot.technology import (
+    FIGURE14_INDUSTRIES,
+    figure14,
+    figure15,
+    figure19,
+    figure20,
+)
 from spatialocc.reports import cnr_share_distribution  # Figure 18's input
 
 logger = logging.getLogger(__name__)
@@ -138,6 +154,7 @@ _BORDERS = _BorderState()
 __all__ = [
     "DPI",
     "FIGSIZE",
+    "FIGURE14_INDUSTRIES",
     "FIGURES",
     "INPUTS",
     "MAP_EXTENT_ATTR",
@@ -162,6 +179,7 @@ __all__ = [
     "figure4",
     "figure5",
     "figure6",
+    "figure6_scatter",
     "figure7",
     "figure8",
     "figure9",
@@ -169,9 +187,16 @@ __all__ = [
     "figure11",
     "figure12",
     "figure13",
+    "figure14",
+    "figure15",
     "figure16",
+    "figure16_scatter",
     "figure17",
     "figure18",
+    "figure19",
+    "figure20",
+    "figureA8",
+    "figureA22",
     "histogram",
     "map_extent",
     "map_projection",

@@ -1,4 +1,7 @@
-"""The paper's figures, one function each: ``figure1`` ... ``figure18``.
+"""The paper's figures, one function each: ``figure1`` ... ``figure18``, the scatterplots beside
+the maps of Figures 6 and 16 (``figure6_scatter``, ``figure16_scatter``) and the appendix's
+Figures A8 and A22 (``figureA8``, ``figureA22``); Figures 14, 15, 19 and 20 are in
+:mod:`spatialocc.plot.technology`.
 
 Each takes one economy (select one year first) as what the solvers return: the model at the
 data equilibrium (:func:`spatialocc.with_externalities`), a counterfactual equilibrium
@@ -496,6 +499,197 @@ def figure16(
     )
 
 
+def _employment_change(reference: xr.Dataset, optimum: xr.Dataset, occupation: str):
+    """Percentage change in L[k,n] from ``reference`` to ``optimum``."""
+    return _percent_change(
+        _residents(optimum).sel(occupation=occupation, drop=True),
+        _residents(reference).sel(occupation=occupation, drop=True),
+    )
+
+
+def _employment_change_scatter(
+    reference: xr.Dataset, optimum: xr.Dataset, *, figure: str, title: str
+) -> Figure:
+    """Two panels: the percentage change in the first compared occupation's employment from
+    ``reference`` to ``optimum`` against log equilibrium employment (left) and against the
+    occupation's equilibrium share of city employment (right); weighted linear fits."""
+    reference = _single_economy(reference, figure, "reference")
+    optimum = _single_economy(optimum, figure, "optimum")
+    a, _ = compared_occupations(reference)
+    size = _size(reference)
+    change = _employment_change(reference, optimum, a)
+    fig, axes = _new_figure(1, 2)
+    panels = [
+        (_log(size), "log employment (equilibrium)"),
+        (_share(reference, a), f"{a} share of city employment (equilibrium)"),
+    ]
+    for ax, (horizontal, xlabel) in zip(axes, panels, strict=True):
+        _scatter_into(ax, horizontal, change, size=size)
+        _finish_axes(
+            ax,
+            xlabel=xlabel,
+            ylabel=f"change in {a} employment (percent)",
+            title=None,
+            legend=True,
+        )
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def figure6_scatter(reference: xr.Dataset, optimum: xr.Dataset) -> Figure:
+    """Figure 6 (scatterplots): the percentage change in CNR employment L[CNR,n] from the
+    equilibrium to the optimal allocation against log equilibrium employment (left) and the
+    equilibrium CNR share of city employment (right).
+
+    The paper's text ("as shown in the scatterplots of Figure 6, the optimal policy creates
+    cognitive hubs in larger cities that are already CNR abundant") reads both relations off
+    them. Markers are cities sized by equilibrium employment; lines are employment-weighted
+    linear fits, with their slopes in the legends.
+
+    Parameters
+    ----------
+    reference
+        The equilibrium (the model at the data).
+    optimum
+        The optimal allocation, :func:`spatialocc.solve_optimal`.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> from spatialocc.plot import figure6_scatter
+    >>> data = spatialocc.datasets.synthetic(n_cities=8, n_industries=4, years=(2015,))
+    >>> model = spatialocc.with_externalities(
+    ...     spatialocc.invert(data).sel(year=2015), tau_share=1.0, tau_size=0.3
+    ... )
+    >>> [ax.get_xlabel() for ax in figure6_scatter(model, spatialocc.solve_optimal(model)).axes]
+    ['log employment (equilibrium)', 'CNR share of city employment (equilibrium)']
+    """
+    return _employment_change_scatter(
+        reference,
+        optimum,
+        figure="figure6_scatter",
+        title="Figure 6 (scatterplots): change in CNR employment, data equilibrium to optimum",
+    )
+
+
+def figure16_scatter(reference: xr.Dataset, optimum: xr.Dataset) -> Figure:
+    """Figure 16 (scatterplots): the panels of :func:`figure6_scatter` for the economy without
+    trade costs, from its equilibrium to its optimal allocation.
+
+    The paper leaves two outliers out of these panels (Atlantic City and Midland); every city
+    is drawn here **[choice]**: the data decide which cities are outliers.
+
+    Parameters
+    ----------
+    reference
+        The counterfactual equilibrium,
+        ``spatialocc.solve_equilibrium(spatialocc.counterfactuals.no_trade_costs(model))``.
+    optimum
+        The optimum of the same economy,
+        ``spatialocc.solve_optimal(spatialocc.counterfactuals.no_trade_costs(model))``.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> from spatialocc.plot import figure16_scatter
+    >>> from spatialocc.solvers.counterfactuals import no_trade_costs
+    >>> data = spatialocc.datasets.synthetic(n_cities=8, n_industries=4, years=(2015,))
+    >>> model = no_trade_costs(spatialocc.with_externalities(
+    ...     spatialocc.invert(data).sel(year=2015), tau_share=1.0, tau_size=0.3
+    ... ))
+    >>> fig = figure16_scatter(spatialocc.solve_equilibrium(model), spatialocc.solve_optimal(model))
+    >>> len(fig.axes)
+    2
+    """
+    return _employment_change_scatter(
+        reference,
+        optimum,
+        figure="figure16_scatter",
+        title="Figure 16 (scatterplots): change in CNR employment, no trade costs equilibrium "
+        "to optimum",
+    )
+
+
+def figureA8(
+    reference: xr.Dataset,
+    optimum: xr.Dataset,
+    variant_optimum: xr.Dataset,
+    *,
+    variant_reference: xr.Dataset | None = None,
+    variant_label: str = "no trade costs",
+) -> Figure:
+    """Figure A8 (appendix): how the optimal change in CNR employment correlates with city
+    size, in the baseline (grey) and without trade costs (blue).
+
+    The paper cites it for "eliminating trade costs does not materially affect how the
+    optimal allocation correlates with city size" (section 7.2, its footnote 35; the text
+    beside Figure 6 refers to that section for how trade costs matter). Each economy's
+    percentage change in CNR employment from its equilibrium to its optimum is drawn against
+    log equilibrium employment, markers sized by equilibrium employment, with
+    employment-weighted linear fits whose slopes are in the legend.
+
+    Parameters
+    ----------
+    reference, optimum
+        The baseline equilibrium and its optimum.
+    variant_optimum
+        The optimum without trade costs
+        (``solve_optimal(counterfactuals.no_trade_costs(model))``), or of any other variant.
+    variant_reference
+        The variant's equilibrium; by default ``reference``.
+    variant_label
+        Legend name of the variant.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> from spatialocc.plot import figureA8
+    >>> data = spatialocc.datasets.synthetic(n_cities=8, n_industries=4, years=(2015,))
+    >>> model = spatialocc.with_externalities(
+    ...     spatialocc.invert(data).sel(year=2015), tau_share=1.0, tau_size=0.3
+    ... )
+    >>> optimum = spatialocc.solve_optimal(model)
+    >>> len(figureA8(model, optimum, optimum).axes[0].collections)
+    2
+    """
+    variant_reference = reference if variant_reference is None else variant_reference
+    economies = [
+        ("baseline", _BASELINE_COLOR, reference, optimum),
+        (variant_label, _VARIANT_COLOR, variant_reference, variant_optimum),
+    ]
+    prepared = [
+        (
+            label,
+            color,
+            _single_economy(ref, "figureA8", f"{label} reference"),
+            _single_economy(opt, "figureA8", f"{label} optimum"),
+        )
+        for label, color, ref, opt in economies
+    ]
+    a, _ = compared_occupations(prepared[0][2])
+    top = max(float(_size(ref).max()) for _, _, ref, _ in prepared)
+    fig, ax = _new_figure()
+    for label, color, ref, opt in prepared:
+        size = _size(ref)
+        _scatter_into(
+            ax,
+            _log(size),
+            _employment_change(ref, opt, a),
+            size=size,
+            size_reference=top,
+            color=color,
+            name=label,
+        )
+    _finish_axes(
+        ax,
+        xlabel="log employment (equilibrium)",
+        ylabel=f"change in {a} employment, equilibrium to optimum (percent)",
+        title=f"Figure A8: Change in {a} employment and city size, baseline and {variant_label}",
+        legend=True,
+    )
+    return fig
+
+
 def _transfer_map(
     optimum: xr.Dataset,
     reference: xr.Dataset | None,
@@ -683,10 +877,22 @@ def figure9(reference: xr.Dataset, optimum: xr.Dataset, *, x: GiniAxis = "cnr_sh
     >>> figure9(model, spatialocc.solve_optimal(model)).axes[0].get_xlabel()
     'CNR share of city employment (equilibrium)'
     """
+    return _gini_figure(
+        reference,
+        optimum,
+        x,
+        figure="figure9",
+        title="Figure 9: Changes in the Gini coefficient between the data and optimal allocation",
+    )
+
+
+def _gini_figure(
+    reference: xr.Dataset, optimum: xr.Dataset, x: GiniAxis, *, figure: str, title: str
+) -> Figure:
     if x not in get_args(GiniAxis):
         raise ValueError(f"x must be one of {get_args(GiniAxis)}, got {x!r}")
-    reference = _single_economy(reference, "figure9", "reference")
-    optimum = _single_economy(optimum, "figure9", "optimum")
+    reference = _single_economy(reference, figure, "reference")
+    optimum = _single_economy(optimum, figure, "optimum")
     a, _ = compared_occupations(reference)
     horizontal = _share(reference, a) if x == "cnr_share" else _log(_size(reference))
     return scatter(
@@ -696,7 +902,31 @@ def figure9(reference: xr.Dataset, optimum: xr.Dataset, *, x: GiniAxis = "cnr_sh
         fit=3,
         xlabel=_GINI_AXES[x].format(occupation=a),
         ylabel="change in industrial Gini coefficient,\nequilibrium to optimum",
-        title="Figure 9: Changes in the Gini coefficient between the data and optimal allocation",
+        title=title,
+    )
+
+
+def figureA22(reference: xr.Dataset, optimum: xr.Dataset) -> Figure:
+    """Figure A22 (appendix): Figure 9 against log equilibrium employment instead of the CNR
+    share, ``figure9(reference, optimum, x="log_size")``.
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> from spatialocc.plot import figureA22
+    >>> data = spatialocc.datasets.synthetic(n_cities=8, n_industries=4, years=(2015,))
+    >>> model = spatialocc.with_externalities(
+    ...     spatialocc.invert(data).sel(year=2015), tau_share=1.0, tau_size=0.3
+    ... )
+    >>> figureA22(model, spatialocc.solve_optimal(model)).axes[0].get_xlabel()
+    'log employment (equilibrium)'
+    """
+    return _gini_figure(
+        reference,
+        optimum,
+        "log_size",
+        figure="figureA22",
+        title="Figure A22: Changes in the Gini coefficient against city size",
     )
 
 

@@ -1,7 +1,8 @@
 """The registry of the paper's figures, ``FIGURES``, and :func:`draw_all`, which draws every
 figure whose inputs are given (``spatialocc plot`` and ``spatialocc run`` call it).
 
-Each figure is a :class:`FigureSpec`: its file name (``figureNN``), its function, the named
+Each figure is a :class:`FigureSpec`: its file name (``figureNN``; ``figureNN_scatter`` for the
+scatterplots beside a map, ``figureANN`` for the appendix's figures), its function, the named
 inputs (``INPUTS``) it is drawn from, its title and whether it is a map.
 
 Examples
@@ -33,6 +34,7 @@ from spatialocc.plot.figures import (
     figure4,
     figure5,
     figure6,
+    figure6_scatter,
     figure7,
     figure8,
     figure9,
@@ -41,10 +43,14 @@ from spatialocc.plot.figures import (
     figure12,
     figure13,
     figure16,
+    figure16_scatter,
     figure17,
     figure18,
+    figureA8,
+    figureA22,
 )
 from spatialocc.plot.region import Extent
+from spatialocc.plot.technology import figure14, figure15, figure19, figure20
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -65,6 +71,7 @@ INPUTS: dict[str, str] = {
     "equilibrium_additive_amenities": "the equilibrium under additive amenities (optional)",
     "optimum_additive_amenities": "the optimum under additive amenities",
     "population_share": "cnr_share_distribution({...}) for Figure 18",
+    "technology_change": "reports.technology_change(model with both years) for Figures 19-20",
 }
 
 
@@ -124,7 +131,7 @@ def _spec(
     return FigureSpec(name, function, inputs, doc, is_map, dict(optional or {}))
 
 
-#: The paper's figures by file name (``figureNN``), in order.
+#: The paper's figures by file name, in order.
 FIGURES: dict[str, FigureSpec] = {
     spec.name: spec
     for spec in (
@@ -134,6 +141,7 @@ FIGURES: dict[str, FigureSpec] = {
         _spec("figure04", figure4, ("no_externalities",), optional={"reference": "model"}),
         _spec("figure05", figure5, ("model",), is_map=True),
         _spec("figure06", figure6, ("model", "optimum"), is_map=True),
+        _spec("figure06_scatter", figure6_scatter, ("model", "optimum")),
         _spec("figure07", figure7, ("model", "optimum"), is_map=True),
         _spec("figure08", figure8, ("model", "optimum")),
         _spec("figure09", figure9, ("model", "optimum")),
@@ -154,11 +162,18 @@ FIGURES: dict[str, FigureSpec] = {
             ("model", "optimum", "optimum_homogeneous_linkages"),
             optional={"variant_reference": "equilibrium_homogeneous_linkages"},
         ),
+        _spec("figure14", figure14, ("model",)),
+        _spec("figure15", figure15, ("model",)),
         _spec(
             "figure16",
             figure16,
             ("equilibrium_no_trade_costs", "optimum_no_trade_costs"),
             is_map=True,
+        ),
+        _spec(
+            "figure16_scatter",
+            figure16_scatter,
+            ("equilibrium_no_trade_costs", "optimum_no_trade_costs"),
         ),
         _spec(
             "figure17",
@@ -167,6 +182,15 @@ FIGURES: dict[str, FigureSpec] = {
             optional={"variant_reference": "equilibrium_additive_amenities"},
         ),
         _spec("figure18", figure18, ("population_share",)),
+        _spec("figure19", figure19, ("technology_change",)),
+        _spec("figure20", figure20, ("technology_change",)),
+        _spec(
+            "figureA08",
+            figureA8,
+            ("model", "optimum", "optimum_no_trade_costs"),
+            optional={"variant_reference": "equilibrium_no_trade_costs"},
+        ),
+        _spec("figureA22", figureA22, ("model", "optimum")),
     )
 }
 

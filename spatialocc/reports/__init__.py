@@ -5,6 +5,10 @@
   :func:`industrial_gini` of Figure 9;
 - :mod:`spatialocc.reports.decomposition`: Table 3 (:func:`decomposition_table`) and the
   Figure 18 histogram (:func:`cnr_share_distribution`, :func:`share_distribution`);
+- :mod:`spatialocc.reports.technology`: exogenous technology by sector and its change between
+  two calibrations (Figures 14, 19-20: :func:`sector_technology`, :func:`technology_change`)
+  and the occupation intensity of each industry's suppliers (Figure 15,
+  :func:`supplier_intensity`);
 - :mod:`spatialocc.reports.tables`: Table 1 (:func:`table1`) and :func:`write_table`, which
   writes a table as CSV and Markdown;
 - :mod:`spatialocc.reports.comparison`: the run beside the paper (:func:`paper_comparison`)
@@ -24,6 +28,11 @@ from spatialocc.reports.decomposition import (
 )
 from spatialocc.reports.policy import industrial_gini, policy_summary, policy_table
 from spatialocc.reports.tables import table1, write_table
+from spatialocc.reports.technology import (
+    sector_technology,
+    supplier_intensity,
+    technology_change,
+)
 
 __all__ = [
     "city_pair_productivity",
@@ -33,7 +42,10 @@ __all__ = [
     "paper_comparison",
     "policy_summary",
     "policy_table",
+    "sector_technology",
     "share_distribution",
+    "supplier_intensity",
     "table1",
+    "technology_change",
     "write_table",
 ]
