@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 from tests.ipums_fixture import HEADER, LAYOUT, VAR  # noqa: E402
 
 
-def write_large(folder: Path, n: int, seed: int = 0, block: int = 1_000_000) -> Path:
-    """A codebook and ``n`` fixed-width records in about 380 metros, written in blocks."""
+def write_large(folder: Path, n: int, seed: int = 0, block: int = 1_000_000, cities=None) -> Path:
+    """A codebook and ``n`` fixed-width records in ``cities`` (CBSA codes; default 380 random
+    codes), written in blocks."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = "usa_large"
     xml, start = [HEADER.format(stem=stem)], 1
@@ -49,9 +50,14 @@ def write_large(folder: Path, n: int, seed: int = 0, block: int = 1_000_000) -> 
     xml.append("  </dataDscr>\n</codeBook>\n")
     (folder / f"{stem}.xml").write_text("".join(xml))
     rng = np.random.default_rng(seed)
-    cities = np.sort(rng.choice(np.arange(10_000, 50_000), 380, replace=False))
+    if cities is None:
+        cities = np.sort(rng.choice(np.arange(10_000, 50_000), 380, replace=False))
+    cities = np.asarray(cities)
     soc = np.array(["113031", "151131", "291141", "412031", "472061", "533032"])
-    industries = np.array([100, 322, 500, 641, 712, 831, 850, 900, 60, 441, 700, 882])
+    # one code of every range of the crosswalk (all 22 industries), and public administration
+    from spatialocc.datasets.ipums import industry_crosswalk
+
+    industries = np.array([*industry_crosswalk()["first"], 900])
     with gzip.open(folder / f"{stem}.dat.gz", "wt", compresslevel=1) as f:
         for first in range(0, n, block):
             m = min(block, n - first)

@@ -241,3 +241,18 @@ def test_the_fast_decoder_reads_what_ipumspy_reads(extract):
             np.testing.assert_array_equal(a.to_numpy(float), b.to_numpy(float), err_msg=name)
         else:
             assert a.astype(str).tolist() == b.astype(str).tolist(), name
+
+
+def test_a_nontradable_without_records_keeps_the_base_employment(tmp_path, frame, base):
+    """No record of real estate in one metro: the model needs local producers of
+    non-tradables, so that cell keeps the base's employment (and says so)."""
+    thin = frame[~((frame.IND1990 == 712) & (frame.MET2013 == 10420))]
+    ds = quiet(write_extract(tmp_path, thin), base=base)
+    cell = {"year": 2015, "industry": "Real Estate", "city": "10420"}
+    np.testing.assert_array_equal(ds["employment"].sel(cell).values, base["employment"].sel(cell))
+    assert int(ds["records_employment"].sel(cell).sum()) == 0
+    assert ds.attrs["ipums_nontradable_from_base"].startswith("1 ")
+    other = {"year": 2015, "industry": "Real Estate", "city": "10180"}
+    assert float(ds["employment"].sel(other).sum()) == pytest.approx(
+        thin[(thin.IND1990 == 712) & (thin.MET2013 == 10180) & (thin.EMPSTAT == 1)].PERWT.sum()
+    )

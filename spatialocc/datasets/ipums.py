@@ -22,7 +22,9 @@ IPUMS maintains (ipumspy: the DDI 2.5 codebook ``.xml`` beside its fixed-width `
 * ``records_employment`` and ``records_wage``: the unweighted number of records behind each
   cell, and ``few_records`` where it is below ``min_records``;
 * everything microdata do not carry (input-output shares, rents, distances, instruments,
-  price levels) from ``base`` for the cities of both; a city on one side only is reported.
+  price levels) from ``base`` for the cities of both; a city on one side only is reported;
+  a non-tradable industry without any record in a city (the model needs local producers of
+  non-tradables everywhere) keeps the base's employment there, counted in the attributes.
 
 1980 extracts identify metros by ``METAREA`` (1980 delineations); the crosswalk to 2013 CBSAs
 is not shipped yet, so they are refused with a message that says so.
@@ -491,13 +493,26 @@ def _combine(
     micro = micro.sel(city=common).reindex(
         occupation=out["occupation"].values, industry=out["industry"].values, fill_value=0
     )
+    nontradable = (
+        ~out["tradable"].astype(bool)
+        if "tradable" in out.coords
+        else xr.zeros_like(out["industry"], dtype=bool)
+    )
+    kept_nontradable = 0
     for name in ("employment", "wage"):
         replaced = out[name].copy()
         for y in years:
             measured = micro[name].sel(year=y).transpose(*replaced.sel(year=y).dims)
             current = replaced.sel(year=y)
-            # a cell without earners keeps the base's wage, flagged by few_records
-            values = measured.where(measured.notnull(), current) if name == "wage" else measured
+            if name == "wage":  # a cell without earners keeps the base's wage (few_records)
+                values = measured.where(measured.notnull(), current)
+            else:
+                # a non-tradable industry serves local demand, so the model needs it in every
+                # city: where the sample has no record of it in a city, keep the base's
+                # employment there (records_employment = 0 marks those cells)
+                absent = nontradable & (measured.sum("occupation") == 0)
+                kept_nontradable += int(absent.sum())
+                values = xr.where(absent, current, measured).transpose(*measured.dims)
             replaced.loc[{"year": y}] = values.values
         out[name] = replaced
     for name in ("records_employment", "records_wage"):
@@ -516,5 +531,7 @@ def _combine(
         "ipums_wage": f"PERWT-weighted {wage} INCWAGE of the employed with positive wage income"
         + (", full-time full-year" if full_time else ""),
         "ipums_cities_dropped": f"{len(only_micro)} of the extracts, {len(only_base)} of the base",
+        "ipums_nontradable_from_base": f"{kept_nontradable} (non-tradable industry, city) pairs "
+        f"without a record keep the base's employment",
     }
     return out
