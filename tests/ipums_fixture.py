@@ -17,6 +17,8 @@ LAYOUT = {
     "SERIAL": (8, 0, True),
     "PERWT": (10, 2, True),
     "MET2013": (5, 0, True),
+    "METAREAD": (4, 0, True),
+    "METAREA": (3, 0, True),
     "EMPSTAT": (1, 0, True),
     "OCCSOC": (6, 0, False),
     "OCC2010": (4, 0, True),

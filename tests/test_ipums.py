@@ -256,3 +256,51 @@ def test_a_nontradable_without_records_keeps_the_base_employment(tmp_path, frame
     assert float(ds["employment"].sel(other).sum()) == pytest.approx(
         thin[(thin.IND1990 == 712) & (thin.MET2013 == 10180) & (thin.EMPSTAT == 1)].PERWT.sum()
     )
+
+
+# -- 1980: SMSAs (METAREAD / METAREA) to 2013 CBSAs ---------------------------------------------
+
+RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
+#: 1980 SMSA codes of three metros of the fixture and their 2013 CBSAs (Abilene, Akron, Atlanta)
+SMSA = {10180: 40, 10420: 80, 12060: 520}
+
+
+def test_1980_extracts_map_smsas_to_cbsas(tmp_path, frame, base):
+    census = frame.assign(SAMPLE=198001, YEAR=1980)
+    detailed = census.assign(METAREAD=census.MET2013.map(SMSA).fillna(0).astype(int))
+    path = write_extract(tmp_path, detailed.drop(columns="MET2013"), stem="usa_00010")
+    ds = quiet(path, base=base)
+    ref = quiet(write_extract(tmp_path, census, stem="usa_00011"), base=base)
+    np.testing.assert_allclose(
+        ds["employment"].sel(year=1980).values, ref["employment"].sel(year=1980).values
+    )
+    # the 3-digit general METAREA codes are the detailed ones without their last digit
+    general = census.assign(METAREA=(detailed.METAREAD // 10)).drop(columns="MET2013")
+    ds3 = quiet(write_extract(tmp_path, general, stem="usa_00012"), base=base)
+    np.testing.assert_allclose(ds3["employment"].values, ds["employment"].values)
+    assert "METAREAD = 0 or not a CBSA" in ds.attrs["ipums_dropped_persons"]
+
+
+@pytest.mark.skipif(not RAW.is_dir(), reason=f"raw data folder {RAW} is absent (../shared/data)")
+def test_the_smsa_crosswalk_is_rebuilt_from_the_raw_files():
+    """The shipped crosswalk is what datasets/build_metarea_crosswalk.py makes of the NHGIS
+    1980 county table; and one SMSA by hand: Albany-Schenectady-Troy (0160) has 1980
+    employment outside CBSA 10580 (Montgomery County went to Amsterdam's micro area)."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "datasets" / "build_metarea_crosswalk.py"
+    spec = importlib.util.spec_from_file_location("build_metarea_crosswalk", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rebuilt = module.build(RAW)
+    shipped = pd.read_csv(module.OUT, dtype={"metarea": str, "cbsa": str})
+    pd.testing.assert_frame_equal(
+        rebuilt.reset_index(drop=True), shipped, check_exact=False, rtol=1e-6
+    )
+    nhgis = pd.read_csv(RAW / module.NHGIS_1980, dtype={"fips": str, "smsaa": str})
+    albany = nhgis[nhgis.smsaa == "0160"]
+    employed = albany[[f"dia{i:03d}" for i in range(1, 16)]].sum(axis=1)
+    inside = albany.fips.isin(["36001", "36083", "36091", "36093", "36095"])  # CBSA 10580
+    share = float(employed[inside].sum() / employed.sum())
+    row = shipped[shipped.metarea == "0160"].iloc[0]
+    assert row.cbsa == "10580" and row.share == pytest.approx(share, abs=1e-6)

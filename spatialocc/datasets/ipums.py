@@ -17,7 +17,11 @@ IPUMS maintains (ipumspy: the DDI 2.5 codebook ``.xml`` beside its fixed-width `
 * ``wage[occupation, city]``: the ``PERWT``-weighted mean (or median) ``INCWAGE`` of the
   employed with positive wage income (the N/A codes 999999 and 999998 excluded), optionally of
   full-time full-year workers only (``UHRSWORK`` >= 35 and ``WKSWORK2`` = 6, 50-52 weeks);
-* ``city``: the CBSA code from ``MET2013`` (0, not identified, is excluded and counted);
+* ``city``: the CBSA code from ``MET2013`` (0, not identified, is excluded and counted); for
+  the 1980 census, whose metros are 1980 SMSAs (``METAREAD``, or its 3-digit ``METAREA``),
+  through ``data/metarea1980_cbsa.csv`` (each SMSA to the 2013 CBSA with the largest share of
+  its 1980 employment, NHGIS county table; approximate where delineations changed: the share
+  is in the file) **[choice]**;
 * ``year``: ``SAMPLE // 100``, so that the 2011-2015 5-year sample (SAMPLE 201503) is 2015;
 * ``records_employment`` and ``records_wage``: the unweighted number of records behind each
   cell, and ``few_records`` where it is below ``min_records``;
@@ -25,9 +29,6 @@ IPUMS maintains (ipumspy: the DDI 2.5 codebook ``.xml`` beside its fixed-width `
   price levels) from ``base`` for the cities of both; a city on one side only is reported;
   a non-tradable industry without any record in a city (the model needs local producers of
   non-tradables everywhere) keeps the base's employment there, counted in the attributes.
-
-1980 extracts identify metros by ``METAREA`` (1980 delineations); the crosswalk to 2013 CBSAs
-is not shipped yet, so they are refused with a message that says so.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ INCWAGE_MISSING = (999_999, 999_998)
 #: Variables every extract needs, and the occupation and city variables (one of each).
 NEEDED = ("YEAR", "SAMPLE", "PERWT", "EMPSTAT", "IND1990", "INCWAGE")
 OCCUPATION_VARIABLES = ("OCCSOC", "OCC2010")
-CITY_VARIABLES = ("MET2013",)
+CITY_VARIABLES = ("MET2013", "METAREAD", "METAREA")
 FULL_TIME_VARIABLES = ("UHRSWORK", "WKSWORK2")
 #: IPUMS's citation when a codebook carries none (CSV extracts).
 IPUMS_CITATION = (
@@ -79,6 +80,32 @@ def industry_crosswalk() -> pd.DataFrame:
         .open() as f
     ):
         return pd.read_csv(f)
+
+
+def metarea_crosswalk() -> pd.Series:
+    """2013 CBSA code of each 1980 SMSA (4-digit METAREAD code), from
+    ``data/metarea1980_cbsa.csv`` (built by ``datasets/build_metarea_crosswalk.py`` from the
+    NHGIS 1980 county table: each SMSA goes to the CBSA with the largest share of its 1980
+    employment; the share is in the file)."""
+    with (
+        importlib.resources.files("spatialocc.datasets")
+        .joinpath("data/metarea1980_cbsa.csv")
+        .open() as f
+    ):
+        table = pd.read_csv(f, dtype={"metarea": str, "cbsa": str})
+    return pd.Series(table["cbsa"].astype(int).to_numpy(), index=table["metarea"].astype(int))
+
+
+def cbsa_of(codes: np.ndarray, variable: str) -> np.ndarray:
+    """The 2013 CBSA code of each record's metro (0 where none): MET2013 as it is; METAREAD
+    (1980 SMSAs, 4 digits) through :func:`metarea_crosswalk`; METAREA (IPUMS's 3-digit general
+    version) as the METAREAD of the area's main code, ``10 x METAREA``."""
+    codes = pd.to_numeric(pd.Series(codes), errors="coerce").fillna(0).astype(np.int64)
+    if variable == "MET2013":
+        return codes.to_numpy()
+    if variable == "METAREA":
+        codes = codes * 10
+    return codes.map(metarea_crosswalk()).fillna(0).astype(np.int64).to_numpy()
 
 
 def industry_of(ind1990: np.ndarray) -> np.ndarray:
@@ -159,13 +186,7 @@ def _needed(extract: Extract, *, full_time: bool) -> list[str]:
     if occupation is None:
         missing.append("OCCSOC (or OCC2010)")
     if city is None:
-        if "METAREA" in have:
-            raise IpumsExtractError(
-                f"{extract.path.name} identifies metros by METAREA (1980 delineations); the "
-                f"METAREA-to-2013-CBSA crosswalk is not shipped yet. Add MET2013 where the "
-                f"sample has it (ACS and 2000 onward)."
-            )
-        missing.append("MET2013")
+        missing.append("MET2013 (ACS; METAREAD or METAREA for the 1980 census)")
     if full_time:
         missing += [v for v in FULL_TIME_VARIABLES if v not in have]
     if missing:
@@ -280,12 +301,12 @@ def _add(
     weight = chunk["PERWT"].to_numpy(dtype=float)
     employed = chunk["EMPSTAT"].to_numpy() == 1
     industry = industry_of(chunk["IND1990"].to_numpy())
-    cbsa = pd.to_numeric(chunk[city], errors="coerce").fillna(0).astype(np.int64).to_numpy()
+    cbsa = cbsa_of(chunk[city].to_numpy(), city)
     tally.drop("not employed (EMPSTAT != 1)", weight[~employed].sum())
     no_industry = employed & (industry == "")
     tally.drop("employed without an industry of the paper (IND1990)", weight[no_industry].sum())
     no_city = employed & (industry != "") & (cbsa == 0)
-    tally.drop("metro not identified (MET2013 = 0)", weight[no_city].sum())
+    tally.drop(f"metro not identified ({city} = 0 or not a CBSA)", weight[no_city].sum())
     keep = employed & (industry != "") & (cbsa != 0)
     frame = pd.DataFrame(
         {
