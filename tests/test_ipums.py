@@ -304,3 +304,89 @@ def test_the_smsa_crosswalk_is_rebuilt_from_the_raw_files():
     share = float(employed[inside].sum() / employed.sum())
     row = shipped[shipped.metarea == "0160"].iloc[0]
     assert row.cbsa == "10580" and row.share == pytest.approx(share, abs=1e-6)
+
+
+# -- what cannot be read --------------------------------------------------------------------------
+
+PUBLISHED = Path(__file__).parent / "data" / "ipumspy" / "usa_00172.xml"
+
+
+def test_ipumspys_published_extract_is_read_and_its_missing_variables_named(base):
+    """ipumspy's own IPUMS USA test extract (2012 PRCS, YEAR..AGE) opens; it lacks what a
+    dataset needs, and the error names each missing variable."""
+    from spatialocc.datasets.ipums import open_extract
+
+    extract = open_extract(PUBLISHED)
+    assert extract.variables[:3] == ("YEAR", "SAMPLE", "SERIAL")
+    assert extract.data_file.name == "usa_00172.dat.gz"
+    with pytest.raises(MissingVariableError) as info:
+        from_ipums(PUBLISHED, base=base)
+    for name in ("EMPSTAT", "IND1990", "INCWAGE", "OCCSOC", "MET2013"):
+        assert name in str(info.value)
+    assert "add them to the extract" in str(info.value)
+
+
+def test_a_data_file_shorter_than_its_codebook(tmp_path, frame, base):
+    path = write_extract(tmp_path, frame)
+    short = write_extract(tmp_path / "..", frame.drop(columns=["WKSWORK2"]), stem="usa_00099")
+    (tmp_path / "usa_00001.dat.gz").write_bytes((short.parent / "usa_00099.dat.gz").read_bytes())
+    with pytest.raises(IpumsExtractError, match="does not match its codebook"):
+        quiet(path, base=base)
+
+
+def test_a_non_usa_collection_is_refused(tmp_path, frame, base):
+    path = write_extract(tmp_path, frame)
+    path.write_text(path.read_text().replace('abbr="usa"', 'abbr="cps"'))
+    with pytest.raises(IpumsExtractError, match="IPUMS CPS extract"):
+        quiet(path, base=base)
+
+
+def test_a_sample_without_metro_identifiers_is_refused(tmp_path, frame, base):
+    path = write_extract(tmp_path, frame.assign(MET2013=0))
+    with pytest.raises(IpumsExtractError, match="no metro identifiers"):
+        quiet(path, base=base)
+
+
+def test_the_whole_study_runs_on_a_dataset_from_an_extract(tmp_path):
+    """An extract drawn from a synthetic economy's employment and wages (records of its
+    metros, industries and occupations, 2011-2015 ACS 5-year sample), aggregated by
+    from_ipums on that economy as the base, and `spatialocc run` on the result."""
+    from spatialocc.__main__ import main
+    from spatialocc.datasets.ipums import industry_crosswalk
+    from tests.test_cli import NATURAL_EARTH
+
+    economy = spatialocc.datasets.synthetic(n_cities=16, n_industries=22, seed=5)
+    codes = [f"{10180 + 40 * i:05d}" for i in range(economy.sizes["city"])]
+    economy = economy.assign_coords(city=codes, origin=codes)
+    emp = economy["employment"].sel(year=2015).transpose("occupation", "industry", "city")
+    rng = np.random.default_rng(0)
+    n = 60_000
+    k, j, c = np.unravel_index(
+        rng.choice(emp.size, n, p=(emp / emp.sum()).values.ravel()), emp.shape
+    )
+    first_code = industry_crosswalk().groupby("industry")["first"].first()
+    wage = economy["wage"].sel(year=2015).transpose("occupation", "city").values
+    extract = pd.DataFrame(
+        {
+            "YEAR": 2015,
+            "SAMPLE": 201503,
+            "SERIAL": np.arange(1, n + 1),
+            "PERWT": round(float(emp.sum()) / n, 2),
+            "MET2013": np.array(codes).astype(int)[c],
+            "EMPSTAT": 1,
+            "OCCSOC": np.where(k == 0, "151131", "412031"),
+            "IND1990": first_code.reindex(emp["industry"].values).to_numpy()[j],
+            "INCWAGE": np.round(wage[k, c] * rng.lognormal(-0.02, 0.2, n)).astype(int),
+        }
+    )
+    data = quiet(write_extract(tmp_path, extract), base=economy)
+    path = spatialocc.to_netcdf(data, tmp_path / "data.nc")
+    out = tmp_path / "results"
+    argv = ["run", str(path), "--out", str(out), "--quiet", "--variants", ""]
+    argv += ["--fixed-effects", "industry"]  # 16 cities: division x industry absorbs too much
+    if NATURAL_EARTH.is_dir():
+        argv += ["--natural-earth", str(NATURAL_EARTH)]
+    assert main(argv) == 0
+    optimum = spatialocc.open_dataset(out / "optimum.nc")
+    assert bool(optimum["converged"].all())
+    assert (out / "paper_comparison.csv").exists() and (out / "table3.csv").exists()

@@ -156,6 +156,12 @@ def open_extract(path: str | Path) -> Extract:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ipumspy's CitationWarning: cited in the attrs
             ddi = readers.read_ipums_ddi(path)
+        collection = str(getattr(ddi, "ipums_collection", "usa") or "usa").lower()
+        if collection != "usa":
+            raise IpumsExtractError(
+                f"{path.name} is an IPUMS {collection.upper()} extract; from_ipums reads IPUMS "
+                f"USA extracts (census and ACS microdata)"
+            )
         stem = Path(ddi.file_description.filename).stem
         candidates = [path.with_name(f"{stem}.dat.gz"), path.with_name(f"{stem}.dat")]
         data_file = next((c for c in candidates if c.exists()), None)
@@ -238,6 +244,14 @@ def fixed_width_chunks(
             if not lines:
                 return
             width = len(lines[0])
+            needed = max(v.end for v in variables.values())
+            record = len(lines[0].rstrip(b"\r\n"))
+            if record < needed:
+                raise IpumsExtractError(
+                    f"{data_file.name} does not match its codebook: records have {record} "
+                    f"characters, the codebook's variables end at column {needed}; download the "
+                    f"data file and codebook of the same extract"
+                )
             if any(len(line) != width for line in lines):
                 lengths = sorted({len(line) for line in lines})
                 raise IpumsExtractError(
@@ -369,7 +383,14 @@ def aggregate(
             tally.compact()
             if progress is not None:
                 progress(tally.rows)
-    if not tally.employment:
+    if not any(len(part) for part in tally.employment):
+        unidentified = [k for k in tally.dropped if k.startswith("metro not identified")]
+        if unidentified and tally.dropped[unidentified[0]] > 0:
+            raise IpumsExtractError(
+                "no record of the extracts is in an identified metro area: the sample has no "
+                "metro identifiers (MET2013 is 0 in samples that identify none, e.g. some "
+                "state samples); choose a sample with metro areas (ACS; 1980 5% metro sample)"
+            )
         raise IpumsExtractError("the extracts hold no employed person with an industry and metro")
     employment = tally.employment[0].rename("employment").to_xarray().fillna(0.0)
     records = tally.records[0].rename("records_employment").to_xarray().fillna(0).astype(int)
