@@ -73,3 +73,12 @@ def tau(estimator: str = "cue") -> dict[str, dict[str, float]]:
 #: The paper's benchmark externalities: the GMM-CUE column of Table 2 ("We adopt the GMM-CUE
 #: coefficients in the last column of Table 2 as our benchmark"), the default of the solves.
 TAU: Final[dict[str, dict[str, float]]] = tau("cue")
+
+
+#: Section 7.4: real-estate (shelter) consumption shares α[k,RE] by occupation, from the 2013
+#: Consumer Expenditure Survey bins of average CNR and non-CNR incomes ($61,765, $31,727).
+HOUSING_SHARES: Final = MappingProxyType({"CNR": 0.192, "nonCNR": 0.208})
+
+#: Section 7.4: the widest spread across the survey's income bins (18.5% above $70,000,
+#: 26.0% below $5,000).
+HOUSING_SHARES_WIDE: Final = MappingProxyType({"CNR": 0.185, "nonCNR": 0.260})

@@ -5,6 +5,9 @@
   :func:`industrial_gini` of Figure 9;
 - :mod:`spatialocc.reports.decomposition`: Table 3 (:func:`decomposition_table`) and the
   Figure 18 histogram (:func:`cnr_share_distribution`, :func:`share_distribution`);
+- :mod:`spatialocc.reports.reallocation`: how a policy or counterfactual moves workers and
+  changes welfare (:func:`reallocation_summary`, :func:`reallocation_table`; the pandemic
+  payments of section 6 and the variants of section 7);
 - :mod:`spatialocc.reports.tables`: Table 1 (:func:`table1`) and :func:`write_table`, which
   writes a table as CSV and Markdown.
 
@@ -20,6 +23,7 @@ from spatialocc.reports.decomposition import (
     share_distribution,
 )
 from spatialocc.reports.policy import industrial_gini, policy_summary, policy_table
+from spatialocc.reports.reallocation import reallocation_summary, reallocation_table
 from spatialocc.reports.tables import table1, write_table
 
 __all__ = [
@@ -28,6 +32,8 @@ __all__ = [
     "industrial_gini",
     "policy_summary",
     "policy_table",
+    "reallocation_summary",
+    "reallocation_table",
     "share_distribution",
     "table1",
     "write_table",
