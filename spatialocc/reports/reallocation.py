@@ -41,7 +41,7 @@ def reallocation_summary(
     With ``a`` the focal occupation (default ``"CNR"`` when present, else the first),
     ``L[k,n]`` residents, ``L[n]`` city size and ``s[n] = L[a,n]/L[n]`` the share of ``a``:
 
-    - ``welfare_gain`` (occupation): ``v/v_ref - 1`` (additive amenities:
+    - ``welfare_change`` (occupation): ``v/v_ref - 1`` (additive amenities:
       ``(v - v_ref)/C̄_ref``, as :func:`spatialocc.solvers.optimal.welfare_gain`);
     - ``mean_transfer`` (occupation): the net transfer ``T = e - w - χ`` at ``allocation``
       averaged over cities with weights ``L[k,n]`` at ``allocation`` (0 in a decentralized
@@ -76,7 +76,7 @@ def reallocation_summary(
     ... )
     >>> payments = spatialocc.solve_equilibrium(model, policy="pandemic_payments")
     >>> summary = reallocation_summary(model, payments)
-    >>> sorted(summary["welfare_gain"].dims), summary.attrs["occupation"]
+    >>> sorted(summary["welfare_change"].dims), summary.attrs["occupation"]
     (['occupation'], 'CNR')
     """
     for name, ds in (("reference", reference), ("allocation", allocation)):
@@ -107,7 +107,7 @@ def reallocation_summary(
     mean_transfer = (transfer * res).sum("city") / res.sum("city")
     out = xr.Dataset(
         {
-            "welfare_gain": welfare_gain(reference, allocation).transpose("occupation") - 1.0,
+            "welfare_change": welfare_gain(reference, allocation).transpose("occupation") - 1.0,
             "mean_transfer": mean_transfer.reset_coords(drop=True),
             "share_change": ("city", share_change),
             "employment_change": ("city", employment_change),
@@ -138,7 +138,7 @@ def reallocation_summary(
 
 def reallocation_table(summaries: Mapping[str, xr.Dataset]) -> pd.DataFrame:
     """:func:`reallocation_summary` results side by side: one column per name, one row per
-    statistic (``welfare_gain <k>`` and ``mean_transfer <k>`` for each occupation, then the
+    statistic (``welfare_change <k>`` and ``mean_transfer <k>`` for each occupation, then the
     correlations of :data:`SCALARS`; rows that are NaN in every column are left out).
 
     Examples
@@ -151,13 +151,13 @@ def reallocation_table(summaries: Mapping[str, xr.Dataset]) -> pd.DataFrame:
     ... )
     >>> payments = spatialocc.solve_equilibrium(model, policy="pandemic_payments")
     >>> table = reallocation_table({"payments": reallocation_summary(model, payments)})
-    >>> table.loc["welfare_gain CNR"].index.tolist()
+    >>> table.loc["welfare_change CNR"].index.tolist()
     ['payments']
     """
     columns = {}
     for name, summary in summaries.items():
         rows: dict[str, float] = {}
-        for variable in ("welfare_gain", "mean_transfer"):
+        for variable in ("welfare_change", "mean_transfer"):
             for k, value in zip(
                 summary["occupation"].values, summary[variable].values, strict=True
             ):
