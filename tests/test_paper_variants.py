@@ -131,7 +131,7 @@ def test_reallocation_summary_by_hand(economy: xr.Dataset) -> None:
 
     v0 = economy["welfare"].values
     v1 = payments["welfare"].transpose("occupation").values
-    np.testing.assert_allclose(summary["welfare_gain"].values, v1 / v0 - 1, rtol=1e-10)
+    np.testing.assert_allclose(summary["welfare_change"].values, v1 / v0 - 1, rtol=1e-10)
     e = payments["consumption"].transpose("occupation", "city").values
     w = payments["wage"].transpose("occupation", "city").values
     chi = payments["land_income_per_worker"].transpose("occupation").values
@@ -147,7 +147,7 @@ def test_reallocation_summary_by_hand(economy: xr.Dataset) -> None:
     ) == pytest.approx(1.0)
 
     table = reallocation_table({"pandemic_payments": summary, "optimum": contrast})
-    assert table.loc["welfare_gain CNR", "pandemic_payments"] == pytest.approx(
+    assert table.loc["welfare_change CNR", "pandemic_payments"] == pytest.approx(
         v1[cnr] / v0[cnr] - 1, rel=1e-10
     )
     assert np.isnan(table.loc["corr_share_change_contrast", "optimum"])
@@ -157,3 +157,21 @@ def test_reallocation_summary_by_hand(economy: xr.Dataset) -> None:
 def test_reallocation_summary_refuses_batches(small_model: xr.Dataset) -> None:
     with pytest.raises(ValueError, match="batch dimensions"):
         reallocation_summary(small_model, small_model)
+
+
+def test_figure17_title_says_when_one_national_gumbel_scale_was_used(
+    economy: xr.Dataset,
+) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from spatialocc.plot import figure17
+
+    optimum = spatialocc.solve_optimal(economy)
+    plain = figure17(economy, optimum, optimum.assign_attrs(gumbel_scale="per occupation"))
+    flagged = figure17(economy, optimum, optimum.assign_attrs(gumbel_scale="national"))
+    assert plain.get_suptitle() == "Figure 17: Additive amenities"
+    assert flagged.get_suptitle() == (
+        "Figure 17: Additive amenities (one national Gumbel scale: fallback)"
+    )
+    plt.close("all")
