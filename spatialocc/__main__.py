@@ -112,7 +112,7 @@ def _stage_options() -> argparse.ArgumentParser:
         type=_count,
         default=pipeline.A8_REPLICATIONS,
         help="Monte Carlo draws of Table A8 on the end-year economy without externalities "
-        f"(default: {pipeline.A8_REPLICATIONS}, about 20 s each on the US data; 0 for the "
+        f"(default: {pipeline.A8_REPLICATIONS}, about 15 s each on the US data; 0 for the "
         "paper's single counterfactual only)",
     )
     solves.add_argument(

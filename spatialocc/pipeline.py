@@ -85,9 +85,11 @@ HOUSING_VARIANTS = ("housing_shares", "housing_shares_wide")
 VARIANTS = (*FIGURE_VARIANTS, *HOUSING_VARIANTS)
 
 #: Monte Carlo draws of Table A8 by default. Each draw is one equilibrium solve and one
-#: estimation (about 20 s on the bundled US data on one core), so 6 keep ``spatialocc run``
-#: there within about two minutes of the run without them; 0 keeps only the paper's
-#: exercise (one counterfactual solve).
+#: estimation, about 15 s on the bundled US data (one core of a shared machine: Table A8
+#: took 102 s with 6 draws, the paper's single counterfactual included), so 6 keep
+#: ``spatialocc run`` there within two minutes of the run without them, enough to see the
+#: sign of the OLS bias (its Monte Carlo standard error is the draws' sd / sqrt(6)); 0 keeps
+#: only the paper's exercise (one counterfactual solve and one estimation).
 A8_REPLICATIONS = 6
 
 
