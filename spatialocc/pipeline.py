@@ -882,7 +882,8 @@ def _pandemic_payments(
     dataset.attrs = {
         "reference": "the decentralized equilibrium (the model at the data)",
         "policy": "pandemic_payments: $6,200 per worker, phased out at 5% of wages above "
-        "$75,000, budget closed by a flat income tax",
+        "$75,000, budget closed by a flat income tax; the amounts are applied as they are to "
+        "the model's dollars (those of its price_level year, the end year of the bundled data)",
         **shift.attrs,
     }
     ws.write(dataset, "pandemic_payments.nc")
