@@ -80,6 +80,8 @@ def test_public_names_and_homes() -> None:
         "industrial_gini",
         "policy_summary",
         "policy_table",
+        "reallocation_summary",
+        "reallocation_table",
         "share_distribution",
         "table1",
         "write_table",
