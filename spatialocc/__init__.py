@@ -31,6 +31,8 @@ from spatialocc.reports import (
     decomposition_table,
     policy_summary,
     policy_table,
+    reallocation_summary,
+    reallocation_table,
 )
 from spatialocc.solvers import (
     CalibrationWarning,
@@ -72,6 +74,8 @@ __all__ = [
     "open_dataset",
     "policy_summary",
     "policy_table",
+    "reallocation_summary",
+    "reallocation_table",
     "reports",
     "solve_equilibrium",
     "solve_optimal",

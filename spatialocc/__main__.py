@@ -2,9 +2,11 @@
 
     spatialocc run [DATASET] --out DIR        every stage, each committed to DIR when it finishes
     spatialocc invert [DATASET] --out DIR     data.nc, model.nc
-    spatialocc estimate --out DIR             estimates.nc, table1.*, table2.*
+    spatialocc estimate --out DIR             estimates.nc, table1.*, table2.*, tableA8.*,
+                                              tableA9.*
     spatialocc solve --out DIR                no_externalities.nc
-    spatialocc optimal --out DIR              optimum.nc, policy_summary.*, variants
+    spatialocc optimal --out DIR              optimum.nc, policy_summary.*, variants, the
+                                              pandemic payments
     spatialocc decompose --out DIR            decomposition.nc, table3.*, figure18.nc,
                                               technology_change.nc
     spatialocc plot --out DIR                 figures/*.png
@@ -112,6 +114,15 @@ def _stage_options() -> argparse.ArgumentParser:
         "for heteroskedasticity-robust ones)",
     )
     solves.add_argument(
+        "--a8-replications",
+        metavar="N",
+        type=_count,
+        default=pipeline.A8_REPLICATIONS,
+        help="Monte Carlo draws of Table A8 on the end-year economy without externalities "
+        f"(default: {pipeline.A8_REPLICATIONS}, about 15 s each on the US data; 0 for the "
+        "paper's single counterfactual only)",
+    )
+    solves.add_argument(
         "--occupations",
         metavar="A,B",
         help="the two occupations the tables compare: Table 1 (A against the others), the "
@@ -120,6 +131,17 @@ def _stage_options() -> argparse.ArgumentParser:
         "nonCNR)",
     )
     return solves
+
+
+def _count(value: str) -> int:
+    """A number of draws: an integer, 0 or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more; got {value!r}")
+    return number
 
 
 def _names(value: str) -> tuple[str, ...]:
@@ -295,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         fixed_effects=None if args.fixed_effects.strip() in ("none", "") else args.fixed_effects,
         cluster=_names(args.cluster),
         occupations=None if args.occupations is None else _names(args.occupations),
+        a8_replications=args.a8_replications,
         quiet=args.quiet,
         command=shlex.join(["spatialocc", *argv]),
     )

@@ -236,3 +236,11 @@ def _text() -> list[Reported]:
 #: side-by-side report (:func:`spatialocc.reports.paper_comparison`) reads them from here.
 #: In the city statistics of section 6.1 ``occupation`` holds the city's name.
 REPORTED: Final[tuple[Reported, ...]] = (*_table1(), *_table2(), *_table3(), *_text())
+
+#: Section 7.4: real-estate (shelter) consumption shares α[k,RE] by occupation, from the 2013
+#: Consumer Expenditure Survey bins of average CNR and non-CNR incomes ($61,765, $31,727).
+HOUSING_SHARES: Final = MappingProxyType({"CNR": 0.192, "nonCNR": 0.208})
+
+#: Section 7.4: the widest spread across the survey's income bins (18.5% above $70,000,
+#: 26.0% below $5,000).
+HOUSING_SHARES_WIDE: Final = MappingProxyType({"CNR": 0.185, "nonCNR": 0.260})

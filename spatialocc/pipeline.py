@@ -6,10 +6,23 @@ as CSV and Markdown, figures as PNG)::
     invert     data.nc, model.nc                    both calibrations (Lemma 1), in the latest
                                                     year's dollars (the data's price_level)
     estimate   estimates.nc, table1.*, table2.*     Tables 1-2: OLS, 2SLS and CUE
+               tableA8.nc, tableA8.*                Table A8: the estimators on the allocation
+                                                    without externalities (true τ = 0), and
+                                                    --a8-replications Monte Carlo draws
+               tableA9.nc, tableA9.*                Table A9: the model-implied instruments
     solve      no_externalities.nc                  section 4.7 counterfactual (end year)
     optimal    optimum.nc, policy_summary.*,        Proposition 1 (end year) and the
                equilibrium_<variant>.nc,            optimum of each variant: no trade costs,
-               optimum_<variant>.nc                 homogeneous linkages, additive amenities
+               optimum_<variant>.nc,                homogeneous linkages, additive amenities
+                                                    (attribute gumbel_scale: per occupation,
+                                                    or national when it fell back), the
+                                                    housing shares of section 7.4
+                                                    (housing_shares, housing_shares_wide)
+               variants.nc, variants.*              each variant's optimum against its own
+                                                    equilibrium, beside the baseline's
+               equilibrium_pandemic_payments.nc,    section 6: the pandemic payments
+               pandemic_payments.nc,                (budget closed by a flat tax) against
+               pandemic_payments.*                  the equilibrium, beside the optimum
     decompose  decomposition.nc, table3.*,          Table 3, the Figure 18 histogram and the
                figure18.nc, technology_change.nc    change of exogenous technology relative to
                                                     the Baseline (Figures 19-20)
@@ -73,9 +86,19 @@ PAPER_OCCUPATIONS: tuple[str, str] = tuple(PAPER_TAU["tau_share"])
 #: Stages that solve the model with τ.
 SOLVING = ("solve", "optimal", "decompose", "plot")
 
-#: Counterfactual economies whose optimum is compared with the baseline optimum (Figures
-#: 12-13, 16 and 17).
-VARIANTS = ("no_trade_costs", "homogeneous_linkages", "additive_amenities")
+#: Counterfactual economies whose optimum is compared with the baseline optimum: those of
+#: Figures 12-13, 16 and 17, then the two housing-share variants of section 7.4.
+FIGURE_VARIANTS = ("no_trade_costs", "homogeneous_linkages", "additive_amenities")
+HOUSING_VARIANTS = ("housing_shares", "housing_shares_wide")
+VARIANTS = (*FIGURE_VARIANTS, *HOUSING_VARIANTS)
+
+#: Monte Carlo draws of Table A8 by default. Each draw is one equilibrium solve and one
+#: estimation, about 15 s on the bundled US data (one core of a shared machine: Table A8
+#: took 102 s with 6 draws, the paper's single counterfactual included), so 6 keep
+#: ``spatialocc run`` there within two minutes of the run without them, enough to see the
+#: sign of the OLS bias (its Monte Carlo standard error is the draws' sd / sqrt(6)); 0 keeps
+#: only the paper's exercise (one counterfactual solve and one estimation).
+A8_REPLICATIONS = 6
 
 
 class PipelineError(RuntimeError):
@@ -103,6 +126,8 @@ class Options:
     cluster: tuple[str, ...] = ("city", "industry")
     #: The two occupations the tables compare; None: CNR and nonCNR, else the first two.
     occupations: tuple[str, ...] | None = None
+    #: Monte Carlo draws of Table A8 (0: the paper's single counterfactual only).
+    a8_replications: int = A8_REPLICATIONS
     quiet: bool = False
     #: What runs, for the output folder's lock and manifest.
     command: str = field(default_factory=lambda: shlex.join(sys.argv))
@@ -122,7 +147,19 @@ class Options:
 #: The files each stage writes, as glob patterns relative to the output folder.
 STAGE_FILES: dict[str, tuple[str, ...]] = {
     "invert": ("data.nc", "model.nc"),
-    "estimate": ("estimates.nc", "table1.csv", "table1.md", "table2.csv", "table2.md"),
+    "estimate": (
+        "estimates.nc",
+        "table1.csv",
+        "table1.md",
+        "table2.csv",
+        "table2.md",
+        "tableA8.nc",
+        "tableA8.csv",
+        "tableA8.md",
+        "tableA9.nc",
+        "tableA9.csv",
+        "tableA9.md",
+    ),
     "solve": ("no_externalities.nc",),
     "optimal": (
         "optimum.nc",
@@ -131,6 +168,12 @@ STAGE_FILES: dict[str, tuple[str, ...]] = {
         "policy_summary.md",
         "equilibrium_*.nc",
         "optimum_*.nc",
+        "variants.nc",
+        "variants.csv",
+        "variants.md",
+        "pandemic_payments.nc",
+        "pandemic_payments.csv",
+        "pandemic_payments.md",
     ),
     "decompose": (
         "decomposition.nc",
@@ -561,6 +604,98 @@ def stage_estimate(model: xr.Dataset, ws: Workspace, options: Options) -> None:
             title=f"Table 2 ({year}; instruments: {', '.join(instruments)}; fixed effects: "
             f"{fixed_effects})",
         )
+    with _timed(options, "estimate:A9", f"Table A9 on {year} (model-implied instruments)"):
+        _table_a9(one, ws, options, year)
+    replications = options.a8_replications
+    with _timed(
+        options, "estimate:A8", f"Table A8 on {year} (no externalities, {replications} draws)"
+    ):
+        _table_a8(one, result, ws, options, year, instruments)
+
+
+def _table_a9(one: xr.Dataset, ws: Workspace, options: Options, year: int) -> None:
+    """Table A9: Table 2's regressions with the model-implied instruments of section 4.6."""
+    from spatialocc import estimate
+    from spatialocc.estimate.design import MODEL_IMPLIED
+    from spatialocc.estimate.errors import EstimationError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = estimate.externalities(
+                one,
+                method=TABLE2_METHODS[0],
+                instruments=[MODEL_IMPLIED],
+                fixed_effects=options.fixed_effects,
+                cluster=options.cluster or None,
+                compare=TABLE2_METHODS[1:],
+            )
+        except EstimationError as exc:
+            options.notices.append(f"Table A9 was not written: {exc}")
+            return
+    ws.write(result.to_dataset(), "tableA9.nc")
+    write_table(
+        result.summary(),
+        ws.staging,
+        "tableA9",
+        title=f"Table A9 ({year}; model-implied instruments; fixed effects: "
+        f"{options.fixed_effects or 'none'})",
+    )
+
+
+def _table_a8(
+    one: xr.Dataset, result, ws: Workspace, options: Options, year: int, instruments: list[str]
+) -> None:
+    """Table A8: Table 2's regressions on the allocation without externalities (true τ = 0),
+    λ̂ taken at the τ of the solves (``--tau``; this run's headline estimates when the paper's
+    do not fit the occupations), and the Monte Carlo draws of ``--a8-replications``."""
+    from spatialocc.estimate.errors import EstimationError
+    from spatialocc.estimate.iv import METHOD_NAMES
+    from spatialocc.estimate.montecarlo import table_a8
+    from spatialocc.solvers.equilibrium import with_externalities
+
+    if options.tau == "paper" and set(_occupations(one)) == set(PAPER_OCCUPATIONS):
+        economy, source = with_externalities(one, **PAPER_TAU), "the paper's CUE"
+    else:
+        method = options.tau if options.tau != "paper" else TABLE2_METHODS[0]
+        chosen = result.to_dataset()["estimate"].sel(estimator=method)
+        economy = with_externalities(
+            one,
+            tau_share=chosen.sel(coefficient="tau_share", drop=True),
+            tau_size=chosen.sel(coefficient="tau_size", drop=True),
+        )
+        source = f"this run's {METHOD_NAMES[method]}"
+    try:
+        table = table_a8(
+            economy,
+            instruments=instruments,
+            methods=tuple(reversed(TABLE2_METHODS)),
+            fixed_effects=options.fixed_effects,
+            cluster=options.cluster or None,
+            replications=options.a8_replications,
+        )
+    except EstimationError as exc:
+        options.notices.append(f"Table A8 was not written: {exc}")
+        return
+    if not table.attrs["converged"]:
+        ws.unconverged.append("tableA8 (the allocation without externalities)")
+    table = table.rename(index=METHOD_NAMES, level="method")
+    dataset = xr.Dataset.from_dataframe(table.rename_axis(index={"method": "estimator"}))
+    dataset.attrs = {
+        "truth": "tau_share = tau_size = 0",
+        "exogenous_productivity_from": f"{source} tau",
+        "instruments": ", ".join(instruments),
+        "mc_replications_requested": options.a8_replications,
+    }
+    ws.write(dataset, "tableA8.nc")
+    draws = f"; {options.a8_replications} Monte Carlo draws" if options.a8_replications else ""
+    write_table(
+        table,
+        ws.staging,
+        "tableA8",
+        title=f"Table A8 ({year}; data without externalities, true tau = 0; λ̂ at {source} "
+        f"tau; instruments: {', '.join(instruments)}{draws})",
+    )
 
 
 def stage_solve(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
@@ -576,40 +711,84 @@ def stage_solve(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Datase
 
 
 def stage_optimal(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
-    from spatialocc.reports import policy_summary, policy_table
-    from spatialocc.solvers import counterfactuals
-    from spatialocc.solvers.equilibrium import solve_equilibrium
+    from spatialocc.reports import policy_summary, reallocation_summary
     from spatialocc.solvers.optimal import solve_optimal
 
     year = _year(model, options.year)
     economy = with_tau(model.sel(year=year), ws, options)
+    focal = _compared(economy, options)[0]
     with _timed(options, "optimal", f"the optimal policy ({year})"):
         optimum = solve_optimal(economy)
         ws.write(optimum, "optimum.nc")
         summary = policy_summary(economy, optimum, occupations=_compared(economy, options))
-        ws.write(summary, "policy_summary.nc")
-        write_table(policy_table(summary), ws.staging, "policy_summary", title="Optimal policy")
-    for variant in options.variants:
-        transform = counterfactuals.TRANSFORMATIONS[variant]  # names checked by check_options
-        if "real_estate" in inspect.signature(transform).parameters:
-            transform = functools.partial(transform, real_estate=_real_estate(economy))
+        baseline = reallocation_summary(economy, optimum, occupation=focal)
+    with _timed(options, "optimal:pandemic_payments", "the pandemic payments (section 6)"):
+        _pandemic_payments(economy, baseline, ws, year, focal)
+    shifts = {
+        "baseline": reallocation_summary(economy, optimum, occupation=focal, contrast=baseline)
+    }
+    shares = {"baseline": _housing_share(economy)}
+    gumbel: dict[str, object] = {}
+    for variant in _variants(economy, options):
         with _timed(options, f"optimal:{variant}", f"equilibrium and optimum, {variant}"):
-            changed = transform(economy)
-            reference = solve_equilibrium(changed)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)  # reported below
-                variant_optimum = solve_optimal(
-                    changed, reference=reference, max_iter=VARIANT_BUDGET
-                )
-            if variant == "additive_amenities" and not bool(variant_optimum["converged"]):
-                changed, reference, variant_optimum = _additive_national_scale(economy, options)
+            changed, reference, variant_optimum, national = _solve_variant(
+                economy, variant, options
+            )
+            column = variant
+            if variant == "additive_amenities":
+                gumbel = _mark_gumbel_scale(changed, national, reference, variant_optimum)
+                column = f"{variant} ({gumbel['scale']} Gumbel scale)"
             ws.write(reference, f"equilibrium_{variant}.nc")
             ws.write(variant_optimum, f"optimum_{variant}.nc")
+            shifts[column] = reallocation_summary(
+                reference, variant_optimum, occupation=focal, contrast=baseline
+            )
+            shares[column] = _housing_share(changed)
+    _write_variants(shifts, shares, ws, year)
+    _write_policy_summary(summary, gumbel, ws)
     return optimum
 
 
 #: Iteration budget of each variant's optimum (the baseline optimum gets the default).
 VARIANT_BUDGET = 6000
+
+
+def _variants(economy: xr.Dataset, options: Options) -> list[str]:
+    """``options.variants`` without the housing-share variants when the occupations are not
+    the paper's (their shares are the paper's CNR and nonCNR ones), with a notice."""
+    if set(_occupations(economy)) == set(PAPER_OCCUPATIONS):
+        return list(options.variants)
+    skipped = [v for v in options.variants if v in HOUSING_VARIANTS]
+    if skipped:
+        options.notices.append(
+            f"the variants {_listed(skipped)} set the paper's housing shares of "
+            f"{' and '.join(PAPER_OCCUPATIONS)} workers (section 7.4), and the occupations here "
+            f"are {_listed(_occupations(economy))}: skipped (for other shares call "
+            f"spatialocc.solvers.counterfactuals.housing_shares(model, shares))"
+        )
+    return [v for v in options.variants if v not in skipped]
+
+
+def _solve_variant(
+    economy: xr.Dataset, variant: str, options: Options
+) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset, bool]:
+    """The variant's economy, its equilibrium, its optimum, and whether the additive-amenity
+    variant fell back to one national Gumbel scale."""
+    from spatialocc.solvers import counterfactuals
+    from spatialocc.solvers.equilibrium import solve_equilibrium
+    from spatialocc.solvers.optimal import solve_optimal
+
+    transform = counterfactuals.TRANSFORMATIONS[variant]  # names checked by check_options
+    if "real_estate" in inspect.signature(transform).parameters:
+        transform = functools.partial(transform, real_estate=_real_estate(economy))
+    changed = transform(economy)
+    reference = solve_equilibrium(changed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # reported below
+        variant_optimum = solve_optimal(changed, reference=reference, max_iter=VARIANT_BUDGET)
+    if variant == "additive_amenities" and not bool(variant_optimum["converged"]):
+        return (*_additive_national_scale(economy, options), True)
+    return changed, reference, variant_optimum, False
 
 
 def _additive_national_scale(economy: xr.Dataset, options: Options):
@@ -637,6 +816,142 @@ def _additive_national_scale(economy: xr.Dataset, options: Options):
     changed = additive_amenities(economy, nu_additive=nu_add)
     reference = solve_equilibrium(changed)
     return changed, reference, solve_optimal(changed, reference=reference)
+
+
+def _housing_share(economy: xr.Dataset) -> xr.DataArray:
+    """α[k,RE] by occupation."""
+    alpha = economy["consumption_share"].sel(industry=_real_estate(economy), drop=True)
+    return alpha.broadcast_like(economy["occupation"]).reset_coords(drop=True)
+
+
+#: The attribute of equilibrium_additive_amenities.nc and optimum_additive_amenities.nc that
+#: says which Gumbel scale was used: "per occupation" (ν / C̄[k], the default) or "national"
+#: (ν / C̄, the fallback when the per-occupation optimum does not converge).
+GUMBEL_SCALE_ATTR = "gumbel_scale"
+
+
+def _mark_gumbel_scale(
+    changed: xr.Dataset, national: bool, *solutions: xr.Dataset
+) -> dict[str, object]:
+    """Record in ``solutions`` (in place: they are this stage's own results) which Gumbel scale
+    the additive-amenity variant used; return it with ν_add by occupation."""
+    nu_additive = changed["nu_additive"]
+    scale = "national" if national else "per occupation"
+    for solution in solutions:
+        solution.attrs[GUMBEL_SCALE_ATTR] = scale
+        solution.attrs["gumbel_scale_fallback"] = int(scale == "national")
+        solution.attrs["gumbel_scale_note"] = (
+            "nu_additive = nu / mean real consumption of each occupation (the default)"
+            if scale == "per occupation"
+            else "nu_additive = nu / national mean real consumption: the optimum with one scale "
+            "per occupation did not converge, and the pipeline fell back to one national scale, "
+            "which makes the better-paid occupation more mobile than in the benchmark"
+        )
+    return {"scale": scale, "nu_additive": nu_additive.broadcast_like(changed["occupation"])}
+
+
+def _write_variants(
+    shifts: dict[str, xr.Dataset], shares: dict[str, xr.DataArray], ws: Workspace, year: int
+) -> None:
+    """variants.nc and variants.csv/md: each optimum against its own equilibrium."""
+    import pandas as pd
+
+    from spatialocc.reports import reallocation_table
+
+    table = reallocation_table(shifts)
+    housing = pd.DataFrame(
+        {
+            name: {f"housing_share {k}": float(v) for k, v in share.to_series().items()}
+            for name, share in shares.items()
+        }
+    )
+    table = pd.concat([housing, table]).rename_axis(table.index.name)
+    names = list(shifts)
+    dataset = xr.concat(
+        list(shifts.values()),
+        dim=xr.DataArray(names, dims="scenario", name="scenario"),
+    )
+    dataset["housing_share"] = xr.concat(list(shares.values()), dim=dataset["scenario"])
+    dataset.attrs = {
+        "contents": "each scenario's optimum against its own decentralized equilibrium; "
+        "corr_share_change_contrast correlates its change in the focal share with the "
+        "baseline optimum's",
+        **{k: str(v) for k, v in next(iter(shifts.values())).attrs.items()},
+    }
+    ws.write(dataset, "variants.nc")
+    write_table(
+        table,
+        ws.staging,
+        "variants",
+        title=f"Optimum of each variant against its own equilibrium ({year}); "
+        f"corr_share_change_contrast: with the baseline optimum's change",
+    )
+
+
+def _pandemic_payments(
+    economy: xr.Dataset, optimal: xr.Dataset, ws: Workspace, year: int, focal: str
+) -> None:
+    """Section 6: the pandemic payments against the decentralized equilibrium (the model at
+    the data), beside the optimum (``optimal``, its :func:`reallocation_summary`)."""
+    from spatialocc.reports import reallocation_summary, reallocation_table
+    from spatialocc.solvers.equilibrium import solve_equilibrium
+
+    payments = solve_equilibrium(economy, policy="pandemic_payments")
+    ws.write(payments, "equilibrium_pandemic_payments.nc")
+    shift = reallocation_summary(economy, payments, occupation=focal, contrast=optimal)
+    shifts = {"pandemic_payments": shift, "optimum": optimal}
+    dataset = xr.concat(
+        list(shifts.values()), dim=xr.DataArray(list(shifts), dims="scenario", name="scenario")
+    )
+    dataset.attrs = {
+        "reference": "the decentralized equilibrium (the model at the data)",
+        "policy": "pandemic_payments: $6,200 per worker, phased out at 5% of wages above "
+        "$75,000, budget closed by a flat income tax; the amounts are applied as they are to "
+        "the model's dollars (those of its price_level year, the end year of the bundled data)",
+        **shift.attrs,
+    }
+    ws.write(dataset, "pandemic_payments.nc")
+    write_table(
+        reallocation_table(shifts),
+        ws.staging,
+        "pandemic_payments",
+        title=f"Pandemic payments against the equilibrium, beside the optimum ({year}); "
+        f"corr_share_change_contrast: with the optimum's change",
+    )
+
+
+def _write_policy_summary(summary: xr.Dataset, gumbel: dict[str, object], ws: Workspace) -> None:
+    """policy_summary.nc and .csv/md, with the Gumbel scale of the additive-amenity variant
+    (a row, an attribute, and a note in the title when it fell back to a national scale)."""
+    import pandas as pd
+
+    from spatialocc.reports import policy_table
+
+    table = policy_table(summary)
+    title = "Optimal policy"
+    if gumbel:
+        national = gumbel["scale"] == "national"
+        summary = summary.assign_attrs(
+            additive_amenities_gumbel_scale=gumbel["scale"],
+            additive_amenities_gumbel_scale_fallback=int(national),
+        )
+        nu = gumbel["nu_additive"]
+        rows = pd.DataFrame(
+            {
+                "additive_amenities_nu_additive": {
+                    str(k): float(v) for k, v in nu.to_series().items()
+                },
+                "additive_amenities_national_gumbel_scale": {"all": float(national)},
+            }
+        ).T
+        table = pd.concat([table, rows]).rename_axis(table.index.name)
+        if national:
+            title += (
+                " (note: the additive-amenities variant fell back to one national Gumbel scale, "
+                "nu / national mean real consumption; see optimum_additive_amenities.nc)"
+            )
+    ws.write(summary, "policy_summary.nc")
+    write_table(table, ws.staging, "policy_summary", title=title)
 
 
 def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
@@ -688,7 +1003,11 @@ PLOT_INPUTS = {
     "no_externalities": "no_externalities.nc",
     "optimum": "optimum.nc",
     "technology_change": "technology_change.nc",
-    **{f"{kind}_{v}": f"{kind}_{v}.nc" for v in VARIANTS for kind in ("equilibrium", "optimum")},
+    **{
+        f"{kind}_{v}": f"{kind}_{v}.nc"
+        for v in FIGURE_VARIANTS
+        for kind in ("equilibrium", "optimum")
+    },
 }
 
 

@@ -31,8 +31,23 @@ NETCDF = [
     "figure18.nc",
     "technology_change.nc",
     *(f"{kind}_{v}.nc" for v in pipeline.VARIANTS for kind in ("equilibrium", "optimum")),
+    "tableA8.nc",
+    "tableA9.nc",
+    "variants.nc",
+    "pandemic_payments.nc",
+    "equilibrium_pandemic_payments.nc",
 ]
-TABLES = ["table1", "table2", "table3", "policy_summary", "paper_comparison"]
+TABLES = [
+    "table1",
+    "table2",
+    "table3",
+    "policy_summary",
+    "tableA8",
+    "tableA9",
+    "variants",
+    "pandemic_payments",
+    "paper_comparison",
+]
 TABLE_FILES = [f"{name}.{ext}" for name in TABLES for ext in ("csv", "md")]
 
 #: The paper's CUE estimates (Table 2, column 3), written here from the paper.
@@ -105,7 +120,17 @@ def finished(tmp_path_factory: pytest.TempPathFactory, data_file: Path) -> Path:
         pytest.skip(f"Natural Earth GeoJSON folder {NATURAL_EARTH} is absent (../shared/data)")
     out = tmp_path_factory.mktemp("run") / "results"
     code = main(
-        ["run", str(data_file), "--out", str(out), "--quiet", "--natural-earth", str(NATURAL_EARTH)]
+        [
+            "run",
+            str(data_file),
+            "--out",
+            str(out),
+            "--quiet",
+            "--natural-earth",
+            str(NATURAL_EARTH),
+            "--a8-replications",
+            "1",
+        ]
     )
     assert code == 0
     return out
@@ -236,7 +261,14 @@ def test_a_failure_in_a_late_stage_keeps_the_finished_ones(
         f"spatialocc optimal {rest} && spatialocc decompose {rest} && spatialocc plot {rest} "
         f"&& spatialocc compare {rest}"
     )
-    assert set(digest(out)) == {"data.nc", "model.nc", "estimates.nc", *TABLE_FILES[:4]}
+    tables_a = [f"table{t}.{ext}" for t in ("A8", "A9") for ext in ("nc", "csv", "md")]
+    assert set(digest(out)) == {
+        "data.nc",
+        "model.nc",
+        "estimates.nc",
+        *TABLE_FILES[:4],
+        *tables_a,
+    }
     monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, "solve", solve)
     for stage in ("decompose", "plot"):  # the slow ones: the mechanism only
         monkeypatch.setitem(pipeline.STAGE_FUNCTIONS, stage, fake_stage(stage))
@@ -442,6 +474,16 @@ def test_additive_amenities_per_occupation_scale(finished: Path) -> None:
         assert bool(result["converged"])
         # rel 1e-12: the same sums in another order
         xr.testing.assert_allclose(result["nu_additive"], model["nu"] / mean, rtol=1e-12)
+        assert result.attrs["gumbel_scale"] == "per occupation"
+        assert result.attrs["gumbel_scale_fallback"] == 0
+    table = pd.read_csv(finished / "policy_summary.csv", index_col=0)
+    assert table.loc["additive_amenities_national_gumbel_scale", "all"] == 0
+    np.testing.assert_allclose(
+        table.loc["additive_amenities_nu_additive", ["CNR", "nonCNR"]].to_numpy(float),
+        (model["nu"] / mean).sel(occupation=["CNR", "nonCNR"]).values,
+        rtol=1e-12,
+    )
+    assert "Gumbel" not in (finished / "policy_summary.md").read_text().splitlines()[0]
 
 
 def test_additive_amenities_fall_back_to_one_national_scale(
@@ -472,6 +514,144 @@ def test_additive_amenities_fall_back_to_one_national_scale(
         assert bool(result["converged"])
         # rel 1e-12: the same sums in another order
         np.testing.assert_allclose(result["nu_additive"].values, national, rtol=1e-12)
+        assert result.attrs["gumbel_scale"] == "national"
+        assert result.attrs["gumbel_scale_fallback"] == 1
+    table = pd.read_csv(out / "policy_summary.csv", index_col=0)
+    assert table.loc["additive_amenities_national_gumbel_scale", "all"] == 1
+    np.testing.assert_allclose(
+        table.loc["additive_amenities_nu_additive", ["CNR", "nonCNR"]].to_numpy(float),
+        national,
+        rtol=1e-12,
+    )
+    title = (out / "policy_summary.md").read_text().splitlines()[0]
+    assert "fell back to one national Gumbel scale" in title
+    assert "additive_amenities (national Gumbel scale)" in pd.read_csv(out / "variants.csv").columns
+
+
+# -- the paper's variants: Tables A8-A9, the pandemic payments, the housing shares -------------
+
+
+def _welfare_change(reference: xr.Dataset, solution: xr.Dataset) -> pd.Series:
+    return (solution["welfare"] / reference["welfare"] - 1).to_series()
+
+
+def test_pandemic_payments_table_against_the_files(finished: Path) -> None:
+    """The statistics of the pandemic payments, recomputed by numpy from the NetCDF files."""
+    model = xr.open_dataset(finished / "model.nc").sel(year=2015)
+    payments = xr.open_dataset(finished / "equilibrium_pandemic_payments.nc")
+    optimum = xr.open_dataset(finished / "optimum.nc")
+    assert bool(payments["converged"]) and payments.attrs["policy"] == "pandemic_payments"
+    table = pd.read_csv(finished / "pandemic_payments.csv", index_col=0)
+    assert list(table.columns) == ["pandemic_payments", "optimum"]
+    for name, solution in (("pandemic_payments", payments), ("optimum", optimum)):
+        for k, value in _welfare_change(model, solution).items():
+            assert table.loc[f"welfare_change {k}", name] == pytest.approx(value, rel=1e-10)
+
+    def cnr_share(ds: xr.Dataset) -> np.ndarray:
+        residents = ds["employment"].sum("industry")
+        return (residents.sel(occupation="CNR") / residents.sum("occupation")).values
+
+    size = model["employment"].sum(["occupation", "industry"]).values
+    change = cnr_share(payments) - cnr_share(model)
+    change_opt = cnr_share(optimum) - cnr_share(model)
+    assert table.loc["corr_share_change_log_size", "pandemic_payments"] == pytest.approx(
+        np.corrcoef(change, np.log(size))[0, 1], abs=1e-10
+    )
+    assert table.loc["corr_share_change_log_size", "optimum"] == pytest.approx(
+        np.corrcoef(change_opt, np.log(size))[0, 1], abs=1e-10
+    )
+    assert table.loc["corr_share_change_contrast", "pandemic_payments"] == pytest.approx(
+        np.corrcoef(change, change_opt)[0, 1], abs=1e-10
+    )
+    assert xr.open_dataset(finished / "pandemic_payments.nc").sizes["scenario"] == 2
+
+
+def test_variants_table_has_every_variant_and_the_papers_housing_shares(finished: Path) -> None:
+    table = pd.read_csv(finished / "variants.csv", index_col=0)
+    assert list(table.columns) == [
+        "baseline",
+        "no_trade_costs",
+        "homogeneous_linkages",
+        "additive_amenities (per occupation Gumbel scale)",
+        "housing_shares",
+        "housing_shares_wide",
+    ]
+    # the paper's section 7.4 shares, typed from the paper
+    assert table.loc["housing_share CNR", "housing_shares"] == 0.192
+    assert table.loc["housing_share nonCNR", "housing_shares"] == 0.208
+    assert table.loc["housing_share CNR", "housing_shares_wide"] == 0.185
+    assert table.loc["housing_share nonCNR", "housing_shares_wide"] == 0.26
+    for variant in ("housing_shares", "housing_shares_wide"):
+        reference = xr.open_dataset(finished / f"equilibrium_{variant}.nc")
+        optimum = xr.open_dataset(finished / f"optimum_{variant}.nc")
+        assert bool(reference["converged"]) and bool(optimum["converged"])
+        for k, value in _welfare_change(reference, optimum).items():
+            assert table.loc[f"welfare_change {k}", variant] == pytest.approx(value, rel=1e-10)
+        # re-inverted: its equilibrium is the data allocation
+        model = xr.open_dataset(finished / "model.nc").sel(year=2015)
+        np.testing.assert_allclose(reference["employment"], model["employment"], rtol=1e-8)
+    baseline = pd.read_csv(finished / "policy_summary.csv", index_col=0)
+    assert table.loc["welfare_change CNR", "baseline"] == pytest.approx(
+        baseline.loc["welfare_gain", "CNR"], rel=1e-12
+    )
+
+
+def test_tables_a8_and_a9(finished: Path) -> None:
+    """Table A8's OLS column by numpy (weighted least squares with the fixed-effect dummies
+    on the allocation without externalities of the solve stage), and Table A9's OLS column,
+    which no instrument enters, equal to Table 2's."""
+    a8 = pd.read_csv(finished / "tableA8.csv", index_col=[0, 1, 2])
+    assert (a8["truth"] == 0).all() and (a8["mc_replications"] <= 1).all()
+    assert set(a8.index.get_level_values("method")) == {"OLS", "2SLS", "GMM-CUE"}
+    world = xr.open_dataset(finished / "no_externalities.nc")  # the paper's τ, as A8's
+    residents = world["employment"].sum("industry")
+    size = residents.sum("occupation")
+    for k in ("CNR", "nonCNR"):
+        cells = world["employment"].sel(occupation=k) > 0
+        frame = (
+            xr.Dataset(
+                {
+                    "y": np.log(world["productivity"].sel(occupation=k).where(cells)),
+                    "share": np.log(residents.sel(occupation=k) / size).broadcast_like(cells),
+                    "size": np.log(size).broadcast_like(cells),
+                    "weight": (world["value_added_share"] ** 2).broadcast_like(cells),
+                }
+            )
+            .to_dataframe()
+            .dropna(subset=["y"])
+            .reset_index()
+        )
+        dummies = pd.get_dummies(
+            frame["division"].astype(str) + "^" + frame["industry"].astype(str), dtype=float
+        )
+        X = np.column_stack([frame[["share", "size"]].to_numpy(), dummies.to_numpy()])
+        root = np.sqrt(frame["weight"].to_numpy())
+        beta = np.linalg.lstsq(X * root[:, None], frame["y"].to_numpy() * root, rcond=None)[0]
+        for c, coefficient in enumerate(("tau_share", "tau_size")):
+            assert a8.loc[("OLS", k, coefficient), "counterfactual_estimate"] == pytest.approx(
+                beta[c], rel=1e-7, abs=1e-9
+            )
+    a9 = pd.read_csv(finished / "tableA9.csv", header=[0, 1], index_col=[0, 1])
+    table2 = pd.read_csv(finished / "table2.csv", header=[0, 1], index_col=[0, 1])
+    coefficients = [row for row in table2.index if row[0].startswith("log")]
+    assert len(coefficients) == 4
+    assert a9.loc[coefficients, "OLS"].equals(table2.loc[coefficients, "OLS"])
+    assert (
+        not a9["GMM-CUE"].equals(table2["GMM-CUE"])
+        or "model_implied" in (finished / "table2.md").read_text()
+    )
+    assert "model-implied instruments" in (finished / "tableA9.md").read_text().splitlines()[0]
+
+
+@pytest.mark.parametrize("value", ["-1", "two"])
+def test_a8_replications_must_be_a_count(tmp_path: Path, capsys, value: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["estimate", "--a8-replications", value, "--out", str(tmp_path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "--a8-replications" in err and "expected a whole number, 0 or more" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_paper_comparison_sets_each_number_beside_the_papers(finished: Path) -> None:

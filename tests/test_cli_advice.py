@@ -183,7 +183,9 @@ def test_the_estimation_options_reach_the_estimation(
             "instruments": ["log(historical_population)", "land_grant_college"],
             "fixed_effects": None,
             "cluster": ("city",),
-        }
+        },
+        # Table A9: the same regressions with the model-implied instruments
+        {"instruments": ["model_implied"], "fixed_effects": None, "cluster": ("city",)},
     ]
 
 

@@ -86,8 +86,8 @@ def test_an_unknown_variant(files, tmp_path: Path, monkeypatch, capsys) -> None:
     argv = ["run", str(files["data"]), "--variants", "no_trade_costs,no_borders"]
     assert refused(argv, tmp_path / "out", monkeypatch, capsys) == (
         "--variants: unknown variant 'no_borders'; expected names from additive_amenities, "
-        "homogeneous_linkages, model_implied_instruments, no_externalities, no_trade_costs, "
-        "separated by commas ('' for none)"
+        "homogeneous_linkages, housing_shares, housing_shares_wide, model_implied_instruments, "
+        "no_externalities, no_trade_costs, separated by commas ('' for none)"
     )
 
 

@@ -75,11 +75,15 @@ def test_former_homes_give_the_very_same_objects(old: str, name: str, new: str) 
 
 def test_public_names_and_homes() -> None:
     assert sorted(reports.__all__) == [
+        "city_pair_productivity",
         "cnr_share_distribution",
         "decomposition_table",
         "industrial_gini",
+        "paper_comparison",
         "policy_summary",
         "policy_table",
+        "reallocation_summary",
+        "reallocation_table",
         "sector_technology",
         "share_distribution",
         "supplier_intensity",

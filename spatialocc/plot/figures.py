@@ -1126,6 +1126,11 @@ def figure17(
     """Figure 17: the move from equilibrium to optimum with additive amenities (blue) and in
     the baseline (grey); the panels are those of :func:`figure13`.
 
+    When ``variant_optimum`` says it was solved with one national Gumbel scale (its
+    attribute ``gumbel_scale`` is ``"national"``, as ``spatialocc run`` records its fallback),
+    the title says so: that calibration makes the better-paid occupation more mobile than
+    the paper's.
+
     Parameters
     ----------
     reference, optimum
@@ -1157,7 +1162,12 @@ def figure17(
         variant_reference,
         figure="figure17",
         variant_label=variant_label,
-        title="Figure 17: Additive amenities",
+        title="Figure 17: Additive amenities"
+        + (
+            " (one national Gumbel scale: fallback)"
+            if variant_optimum.attrs.get("gumbel_scale") == "national"
+            else ""
+        ),
     )
 
 

@@ -9,6 +9,9 @@
   two calibrations (Figures 14, 19-20: :func:`sector_technology`, :func:`technology_change`)
   and the occupation intensity of each industry's suppliers (Figure 15,
   :func:`supplier_intensity`);
+- :mod:`spatialocc.reports.reallocation`: how a policy or counterfactual moves workers and
+  changes welfare (:func:`reallocation_summary`, :func:`reallocation_table`; the pandemic
+  payments of section 6 and the variants of section 7);
 - :mod:`spatialocc.reports.tables`: Table 1 (:func:`table1`) and :func:`write_table`, which
   writes a table as CSV and Markdown;
 - :mod:`spatialocc.reports.comparison`: the run beside the paper (:func:`paper_comparison`)
@@ -27,6 +30,7 @@ from spatialocc.reports.decomposition import (
     share_distribution,
 )
 from spatialocc.reports.policy import industrial_gini, policy_summary, policy_table
+from spatialocc.reports.reallocation import reallocation_summary, reallocation_table
 from spatialocc.reports.tables import table1, write_table
 from spatialocc.reports.technology import (
     sector_technology,
@@ -42,6 +46,8 @@ __all__ = [
     "paper_comparison",
     "policy_summary",
     "policy_table",
+    "reallocation_summary",
+    "reallocation_table",
     "sector_technology",
     "share_distribution",
     "supplier_intensity",

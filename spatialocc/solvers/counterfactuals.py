@@ -7,14 +7,16 @@ dimension so that one call solves them all (in parallel when chunked along ``sce
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import xarray as xr
 
-from spatialocc.dims.errors import MissingVariableError
+from spatialocc import paper
+from spatialocc.dims.errors import MissingVariableError, ShareError
 from spatialocc.dims.schema import REAL_ESTATE
-from spatialocc.solvers.inversion import additive_inversion
+from spatialocc.solvers.inversion import OUTPUTS, additive_inversion, invert
 
 Transformation = Callable[[xr.Dataset], xr.Dataset]
 
@@ -155,6 +157,150 @@ def additive_amenities(
     return additive_inversion(model, nu_additive=nu_additive)
 
 
+def housing_shares(
+    model: xr.Dataset,
+    shares: Mapping[str, float] | xr.DataArray = paper.HOUSING_SHARES,
+    *,
+    real_estate: str = REAL_ESTATE,
+) -> xr.Dataset:
+    """Occupation-specific real-estate consumption shares α[k,RE] (section 7.4), re-inverted.
+
+    ``consumption_share`` becomes α[k,j] on (occupation, industry): α[k,RE] is ``shares[k]``
+    and every other share of occupation k is the model's α[k,j] scaled by
+    (1 - α[k,RE]) / (1 - α_model[k,RE]), so that each occupation's shares sum to one and the
+    basket of everything but housing keeps the model's composition, the same for every
+    occupation **[choice]** (only the split between housing and the rest differs). The shares
+    of tradables are then calibrated again by :func:`spatialocc.invert` (national demand
+    equals national supply, each occupation's tradable budget times a common composition), so
+    only the shares of the non-tradables other than real estate are set by this scaling.
+
+    The model is re-inverted at its stored allocation (for an inverted model: the data) with
+    these shares: productivity, amenities, land and every equilibrium variable are
+    recomputed, ``price_index`` becomes P[k,n] by occupation, and the decentralized
+    equilibrium of the result reproduces that allocation. τ, when the model has it, is kept
+    and ``productivity_exogenous`` recomputed from the new productivity
+    (:func:`spatialocc.with_externalities`); additive amenities, when the model uses them,
+    are re-inverted with the model's ``nu_additive``.
+
+    Parameters
+    ----------
+    model
+        A model Dataset (what :func:`spatialocc.invert` returns, optionally with τ).
+    shares
+        α[k,RE] for every occupation, each in (0, 1): a mapping from occupation label to
+        share or a DataArray on ``occupation``. Default: the paper's 19.2% for CNR and 20.8%
+        for nonCNR (:data:`spatialocc.paper.HOUSING_SHARES`); the wider spread is
+        :data:`spatialocc.paper.HOUSING_SHARES_WIDE` (18.5% / 26.0%).
+    real_estate
+        Label of the land-using industry.
+
+    Raises
+    ------
+    ShareError
+        A share outside (0, 1), not finite, or missing for an occupation (or given for one the
+        model does not have).
+
+    Examples
+    --------
+    >>> import spatialocc
+    >>> from spatialocc.solvers.counterfactuals import housing_shares
+    >>> data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, years=(2015,))
+    >>> cf = housing_shares(spatialocc.invert(data), {"CNR": 0.18, "nonCNR": 0.22})
+    >>> cf["consumption_share"].sel(industry="Real Estate").squeeze().values.round(2).tolist()
+    [0.18, 0.22]
+    >>> cf["consumption_share"].sum("industry").squeeze().values.round(12).tolist()
+    [1.0, 1.0]
+    """
+    if real_estate not in model.indexes["industry"]:
+        raise MissingVariableError(f"no industry labeled {real_estate!r}; pass real_estate=...")
+    target = _housing_share_array(model, shares)
+    alpha = model["consumption_share"]
+    if "occupation" not in alpha.dims:
+        alpha = alpha.expand_dims(occupation=model["occupation"])
+    is_re = alpha["industry"] == real_estate
+    old_re = alpha.sel(industry=real_estate, drop=True)
+    scaled = alpha * (1 - target) / (1 - old_re)
+    new_alpha = xr.where(is_re, target, scaled)
+    new_alpha = xr.where(model["tradable"].reset_coords(drop=True), np.nan, new_alpha)
+    # The calibrated γ[j,n] and γ[j',j,n] are inputs again: the inversion keeps their input
+    # composition and recomputes the city-specific value-added shares of non-tradables.
+    kept = {"value_added_share", "input_share", "consumption_share"}
+    recomputed = [v for v in OUTPUTS if v not in kept]
+    recomputed += ["productivity_exogenous", "amenity_additive", "nu_additive"]
+    recomputed += ["additive_amenities", "trade_share"]
+    data = model.drop_vars([v for v in recomputed if v in model.data_vars])
+    data = data.assign(
+        consumption_share=new_alpha.transpose(..., "occupation", "industry").reset_coords(drop=True)
+    )
+    additive = "additive_amenities" in model and bool(model["additive_amenities"].any())
+    inverted = invert(
+        data,
+        real_estate=real_estate,
+        amenities="additive" if additive else "multiplicative",
+        nu_additive=model["nu_additive"] if additive else None,
+    )
+    inverted.attrs = {**model.attrs, **inverted.attrs}
+    if "tau_share" in model and "tau_size" in model:
+        from spatialocc.solvers.equilibrium import with_externalities
+
+        inverted = with_externalities(
+            inverted.drop_vars(["tau_share", "tau_size"]),
+            tau_share=model["tau_share"],
+            tau_size=model["tau_size"],
+        )
+    return inverted
+
+
+def _housing_share_array(
+    model: xr.Dataset, shares: Mapping[str, float] | xr.DataArray
+) -> xr.DataArray:
+    """``shares`` as a DataArray on the model's occupations, checked to lie in (0, 1)."""
+    labels = [str(k) for k in model["occupation"].values]
+    if isinstance(shares, xr.DataArray):
+        if "occupation" not in shares.dims:
+            raise ShareError(
+                f"housing shares must be on 'occupation', got dimensions {shares.dims}"
+            )
+        given = [str(k) for k in shares["occupation"].values]
+        array = shares
+    else:
+        given = [str(k) for k in shares]
+        array = None
+    unknown = sorted(set(given) - set(labels))
+    missing = [k for k in labels if k not in given]
+    if unknown or missing:
+        raise ShareError(
+            f"housing shares must give one real-estate share for each occupation {labels}; "
+            f"missing {missing}, unknown {unknown}: e.g. "
+            f"{dict.fromkeys(labels, 0.2)}"
+        )
+    if array is None:
+        array = xr.DataArray(
+            [float(shares[k]) for k in labels], coords={"occupation": model["occupation"]}
+        )
+    else:
+        array = array.astype(float).sel(occupation=model["occupation"].values)
+        array = array.assign_coords(occupation=model["occupation"])
+    values = np.asarray(array.values, dtype=float)
+    bad = ~(np.isfinite(values) & (values > 0) & (values < 1))
+    if bad.any():
+        first = array.transpose("occupation", ...).values.reshape(len(labels), -1)[:, 0]
+        shown = {k: float(v) for k, v in zip(labels, first, strict=True)}
+        raise ShareError(
+            f"housing shares are consumption shares and must lie strictly between 0 and 1, "
+            f"got {shown}: give fractions (0.192 for 19.2%), not percentages"
+        )
+    return array
+
+
+#: The wider spread of section 7.4 (18.5% / 26.0%).
+housing_shares_wide = functools.partial(housing_shares, shares=paper.HOUSING_SHARES_WIDE)
+housing_shares_wide.__doc__ = (
+    "The wider spread of section 7.4: :func:`housing_shares` with "
+    ":data:`spatialocc.paper.HOUSING_SHARES_WIDE` (18.5% CNR, 26.0% nonCNR)."
+)
+
+
 def _complete_amenity_forms(models: list[xr.Dataset]) -> list[xr.Dataset]:
     """When some scenarios use additive amenities and others do not, give the others the
     additive variables too (re-inverted at their allocation) with ``additive_amenities =
@@ -216,4 +362,6 @@ TRANSFORMATIONS: dict[str, Transformation] = {
     "homogeneous_linkages": homogeneous_linkages,
     "model_implied_instruments": model_implied_instruments,
     "additive_amenities": additive_amenities,
+    "housing_shares": housing_shares,
+    "housing_shares_wide": housing_shares_wide,
 }
