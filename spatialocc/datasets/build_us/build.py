@@ -20,17 +20,25 @@ from spatialocc.datasets.build_us.impute_1980 import (
 )
 from spatialocc.datasets.build_us.input_output import _consumption_shares, _input_output_average
 from spatialocc.datasets.build_us.instruments import _historical, _land_grant, _population_1920
+from spatialocc.datasets.build_us.measured_2015 import _measured_2015
 from spatialocc.datasets.build_us.metadata import _coordinates, _global_attributes
-from spatialocc.datasets.build_us.occupations import SortingFit, _acs_national, _calibrate_sorting
+from spatialocc.datasets.build_us.occupations import (
+    SortingFit,
+    _acs_national,
+    _calibrate_sorting,
+    _city_share,
+)
 from spatialocc.datasets.build_us.parameters import OCCUPATIONS, SEED, USE_YEARS
 from spatialocc.datasets.build_us.prices import _nontradable_prices, _price_indices
 from spatialocc.datasets.build_us.raw_files import check_raw
 from spatialocc.datasets.build_us.read_historical import _read_cencounts
+from spatialocc.datasets.build_us.read_oews import _read_oews
 from spatialocc.datasets.build_us.variables import (
     _employment_variable,
     _geography_and_parameters,
     _instrument_variables,
     _price_variables,
+    _provenance_variables,
     _technology_variables,
     _wage_variable,
 )
@@ -77,7 +85,21 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
     # Seeded draws: city sorting noise u and premium noise v.
     u = rng.standard_normal(N)
     v = rng.standard_normal(N)
-    fit, L15, wages15 = _sorting_and_wages_2015(L15_jn, national_share, national_wage, u, v)
+    fit, _, wages15_imputed = _sorting_and_wages_2015(L15_jn, national_share, national_wage, u, v)
+
+    # Measured 2015: OEWS metro occupation totals and wages, raked with the CBP and ACS margins;
+    # metros without OEWS data keep the imputation above.
+    m15 = _measured_2015(
+        cities,
+        _read_oews(raw),
+        L15_jn,
+        national_share,
+        _city_share(fit.shares, L15_jn),
+        wages15_imputed.log_wage,
+        national_wage,
+    )
+    L15 = m15.employment
+    wages15 = WageFit(m15.log_wage, wages15_imputed.coefficients, wages15_imputed.premium_noise)
 
     # Input-output shares (BEA Use tables).
     io15 = _input_output_average(raw, USE_YEARS[2015])
@@ -119,8 +141,9 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
 
     ds = xr.Dataset(
         {
-            **_wage_variable(wages15, y80.wages, national_wage, national_wage80),
-            **_employment_variable(L15, y80, fit),
+            **_wage_variable(wages15, y80.wages, national_wage, national_wage80, m15),
+            **_employment_variable(L15, y80, fit, m15),
+            **_provenance_variables(m15, L15.shape),
             **_price_variables(price, rpp, cities),
             **_geography_and_parameters(cities),
             **_technology_variables(alpha, io15, io80),
@@ -131,7 +154,9 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
     ds["city"].attrs["source"] = (
         "metropolitan CBSAs of the 50 states and DC, OMB July 2015 delineation"
     )
-    ds.attrs = _global_attributes(len(rpp.match), N, facts15, acs_overall, acs_private)
+    ds.attrs = _global_attributes(
+        len(rpp.match), int(m15.measured.sum()), N, facts15, acs_overall, acs_private
+    )
     return annotate(ds)
 
 

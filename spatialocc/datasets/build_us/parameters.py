@@ -72,3 +72,9 @@ USE_YEARS = {2015: (2011, 2012, 2013, 2014, 2015), 1980: (1997,)}
 #: Years of Regional Price Parities averaged for 2015 (the 2011-2015 window).
 RPP_YEARS = ("2011", "2012", "2013", "2014", "2015")
 RPP_LINES = {REAL_ESTATE: "3", COMPOSITE: "5"}
+
+# -- 2015 measured occupation mix --------------------------------------------------------------
+#: Raking of 2015 employment to its three margins: stop when every margin holds to this
+#: relative error; fail after this many iterations.
+IPF_TOLERANCE = 1e-12
+IPF_MAX_ITERATIONS = 10_000

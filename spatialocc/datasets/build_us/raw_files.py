@@ -84,6 +84,13 @@ RAW_FILES: dict[str, RawFile] = {
         "ACS 2015 table B24011 variable labels",
         "https://api.census.gov/data/2015/acs/acs1/groups/B24011.html",
     ),
+    "oews": RawFile(
+        "occupation/oews_may2025_metro_nonmetro_by_occ.csv.gz",
+        "BLS Occupational Employment and Wage Statistics, May 2025, metropolitan and "
+        "nonmetropolitan areas by occupation (employment, mean annual wage)",
+        "https://www.bls.gov/oes/tables.htm (May 2025, metropolitan and nonmetropolitan "
+        "area, all data; or the oe.* flat files at https://download.bls.gov/pub/time.series/oe/)",
+    ),
     "use_tables": RawFile(
         "bea/IOUse_Before_Redefinitions_PRO_1997-2016_Summary.xlsx",
         "BEA summary Use tables before redefinitions, producers' prices, 1997-2016",

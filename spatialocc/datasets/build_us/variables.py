@@ -17,10 +17,12 @@ import pandas as pd
 from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, RE, TRADE_COST
 from spatialocc.datasets.build_us.impute_1980 import Imputed1980
 from spatialocc.datasets.build_us.input_output import InputOutput
+from spatialocc.datasets.build_us.measured_2015 import Measured2015
 from spatialocc.datasets.build_us.occupations import SortingFit
 from spatialocc.datasets.build_us.parameters import (
     CNR_SHARE_1980,
     EPSILON,
+    IPF_TOLERANCE,
     NU,
     PAPER,
     PREMIUM_RATIO_1980,
@@ -33,6 +35,8 @@ from spatialocc.datasets.build_us.wages import WageFit
 from spatialocc.datasets.geography import distance_matrix
 from spatialocc.datasets.industries import COMPOSITE, TRADE_COST_SOURCE
 from spatialocc.datasets.price_levels import CPI_U_SOURCE, cpi_u
+
+OEWS = "BLS OEWS May 2025 (metropolitan areas by occupation, 2023 delineation)"
 
 
 def _prov(
@@ -50,28 +54,33 @@ def _wage_variable(
     wages80: WageFit,
     national_wage: dict[str, float],
     national_wage80: dict[str, float],
+    m15: Measured2015,
 ) -> dict[str, tuple]:
-    """``wage`` by year, occupation and city: ACS national medians shifted across cities
-    (imputed)."""
+    """``wage`` by year, occupation and city: 2015 OEWS metro mean wages brought to the ACS
+    2015 national level (measured where the metro has OEWS data), otherwise and in 1980 ACS
+    national medians shifted across cities (imputed)."""
+    unmatched = int((~m15.measured).sum())
     return {
         "wage": (
             ("year", "occupation", "city"),
             np.exp(np.stack([wages80.log_wage, wages15.log_wage])),
             _prov(
-                "ACS 2015 1-year table B24011 (national median earnings of the CNR group "
-                "and of the other four groups) shifted by the elasticities of the paper's "
-                "Table 1",
-                "false",
-                "log w[k,n] = a[k] + b1[k] log L[n] + b2[k] S[n] +/- sigma v[n]/2 (S: "
-                "CNR share) with (b1, b2) making the univariate OLS slopes across CBSAs "
-                "equal Table 1's on S (1.499 CNR, 0.993 nonCNR) and, on log L, the "
-                "premium's 0.022 split around the occupations' mean 0.0545 (0.0655, "
-                "0.0435: Table 1's 0.059 and 0.050 differ by 0.009, not 0.022); sigma so "
-                "corr(log size, log premium) = 0.4 (paper, section 2), v ~ N(0,1) seeded; "
-                "a[k] so the employment-weighted mean of log w equals the ACS 2015 national "
-                "median (nonCNR: employment-weighted geometric mean of the four group "
-                "medians); 1980: same slopes on the 1980 cross-section, levels = 2015 "
-                "medians x SSA average wage index 1980/2015 with the log premium scaled by "
+                f"2015: {OEWS} mean annual wage of SOC 11-29 (CNR) and 31-53 (nonCNR), "
+                "employment-weighted over major groups, times one national factor per "
+                "occupation (ACS 2015 1-year B24011 national median earnings over the "
+                "OEWS employment-weighted geometric mean across the CBSAs); cells flagged by "
+                "measured_wage",
+                "partial",
+                f"2015, the {unmatched} CBSAs without OEWS data, and 1980: log w[k,n] = a[k] "
+                "+ b1[k] log L[n] + b2[k] S[n] +/- sigma v[n]/2 (S: CNR share) with (b1, b2) "
+                "making the univariate OLS slopes across CBSAs equal Table 1's on S (1.499 "
+                "CNR, 0.993 nonCNR) and, on log L, the premium's 0.022 split around the "
+                "occupations' mean 0.0545 (0.0655, 0.0435); sigma so corr(log size, log "
+                "premium) = 0.4 (paper, section 2), v ~ N(0,1) seeded; a[k] so the "
+                "employment-weighted mean of log w equals the ACS 2015 national median "
+                "(nonCNR: employment-weighted geometric mean of the four group medians); "
+                "1980: same slopes on the 1980 cross-section, levels = 2015 medians x SSA "
+                "average wage index 1980/2015 with the log premium scaled by "
                 f"{PREMIUM_RATIO_1980}",
                 coefficients=json.dumps(
                     {
@@ -82,35 +91,46 @@ def _wage_variable(
                 ),
                 national_median_2015=json.dumps(national_wage),
                 national_level_1980=json.dumps(national_wage80),
+                oews_wage_factor_2015=json.dumps(m15.wage_factor),
             ),
         ),
     }
 
 
-def _employment_variable(L15: np.ndarray, y80: Imputed1980, fit: SortingFit) -> dict[str, tuple]:
+def _employment_variable(
+    L15: np.ndarray, y80: Imputed1980, fit: SortingFit, m15: Measured2015
+) -> dict[str, tuple]:
     """``employment`` by year, occupation, industry and city: CBP totals split by occupation
     (2015) and the imputed 1980 allocation."""
     L80 = y80.employment
+    unmatched = int((~m15.measured).sum())
     return {
         "employment": (
             ("year", "occupation", "industry", "city"),
             np.stack([L80, L15]),
             _prov(
-                "County Business Patterns 2019 (employment by CBSA and NAICS, crosswalk "
-                "in datasets/README.md) scaled to 2015 by CBSA population (Census PEP "
-                "vintage 2017); 1980 city totals from Census 1980 county population; "
-                "occupation split from ACS 2015 B24050 national CNR shares by industry",
+                "2015: County Business Patterns 2019 (employment by CBSA and NAICS, crosswalk "
+                "in datasets/README.md) scaled to 2015 by CBSA population (Census PEP vintage "
+                f"2017); occupation totals by city from {OEWS} (CNR = SOC 11-29); national "
+                "CNR shares by industry from ACS 2015 B24050; the three margins combined by "
+                "iterative proportional fitting; cells flagged by measured_employment. "
+                "1980: city totals from Census 1980 county population",
                 "partial",
-                "2015: city-industry totals observed (2019, scaled by (pop2015/pop2017)^2); "
-                "CNR shares = expit(logit national[j] + c[j] + delta[n]), delta = "
+                "2015: each CBSA's OEWS CNR share moved by one national logit shift "
+                f"({m15.logit_shift:.6f}) so that the CNR total equals the ACS 2015 one of "
+                "the CBP industry mix; L[k,j,n] raked from a constant seed to the CBP "
+                "(j,n), city-occupation (k,n) and ACS (k,j) margins (relative tolerance "
+                f"{IPF_TOLERANCE:g}, {m15.ipf_iterations} iterations); the {unmatched} "
+                "CBSAs without OEWS data keep the imputed city CNR share: mean of "
+                "expit(logit national[j] + c[j] + delta[n]) over their industries, delta = "
                 "loading*z(log size) + spread*u, u ~ N(0,1) seeded, calibrated to "
                 "corr(log size, CNR share) = 0.57 and the 76th-95th percentile gap "
-                "0.36-0.42, c[j] keeping ACS national shares by industry; 1980: city "
+                "0.36-0.42; 1980: city "
                 "totals = 1980 population x 2015 employment/population ratio; industry mix "
                 "= 2015 pattern (non-tradable shares shrunk halfway to the national share) "
                 "raked so that industries' wage-bill shares move like their BEA "
                 "compensation shares from 2011-2015 to 1997; CNR shares with half the 2015 "
-                f"city deviation and a national share of {CNR_SHARE_1980}",
+                f"imputed city deviation and a national share of {CNR_SHARE_1980}",
                 employment_scale_2015="(pop2015 / pop2017) ** 2 per CBSA, PEP vintage 2017",
                 calibration=json.dumps(
                     {
@@ -120,6 +140,40 @@ def _employment_variable(L15: np.ndarray, y80: Imputed1980, fit: SortingFit) -> 
                         "shift_1980": y80.shift,
                     }
                 ),
+                oews_logit_shift_2015=json.dumps(m15.logit_shift),
+                oews_national_cnr_share=json.dumps(m15.oews_share),
+                oews_areas_renamed=json.dumps({c: a for c, a in m15.match.items() if c != a}),
+            ),
+        ),
+    }
+
+
+def _provenance_variables(m15: Measured2015, shape: tuple[int, int, int]) -> dict[str, tuple]:
+    """Per-cell flags: ``measured_employment`` and ``measured_wage`` are True where the cell
+    comes from a measured source of that city (2015: the city has OEWS data)."""
+    K, J, N = shape
+    wage = np.zeros((2, K, N), dtype=bool)
+    wage[1] = m15.measured[None, :]
+    employment = np.zeros((2, K, J, N), dtype=bool)
+    employment[1] = m15.measured[None, None, :]
+    flag = "True where the cell's occupation total by city is measured"
+    return {
+        "measured_employment": (
+            ("year", "occupation", "industry", "city"),
+            employment,
+            _prov(
+                f"{flag}: 2015 CBSAs with {OEWS} data (raked with the measured CBP and ACS "
+                "margins); False for the imputed cells (2015 CBSAs without OEWS data, 1980)",
+                "true",
+            ),
+        ),
+        "measured_wage": (
+            ("year", "occupation", "city"),
+            wage,
+            _prov(
+                f"True where the wage is a measured metro mean: 2015 CBSAs with {OEWS} "
+                "data; False for the imputed cells (2015 CBSAs without OEWS data, 1980)",
+                "true",
             ),
         ),
     }

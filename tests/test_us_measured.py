@@ -1,0 +1,159 @@
+"""The measured parts of the bundled US dataset (issue 15), checked cell by cell against the
+raw public files read here independently of the builder: 2015 occupation totals and wages by
+metro (BLS OEWS May 2025), the raking of 2015 employment to its three margins, and the
+per-cell provenance flags.
+
+Tests that read the raw files skip, with the reason, when ``../shared/data/raw`` is absent.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from scipy import special
+
+from spatialocc.datasets import build_us as bu
+from spatialocc.datasets.loaders import load
+
+RAW = Path(__file__).resolve().parents[1].parent / "shared/data/raw"
+needs_raw = pytest.mark.skipif(
+    not RAW.is_dir(),
+    reason=f"the raw public files are not available at {RAW} (see SOURCES.md there); "
+    f"only the tests of the bundled file run",
+)
+OEWS = "occupation/oews_may2025_metro_nonmetro_by_occ.csv.gz"
+#: Metros whose OEWS major-group cells are all released: Abilene, Austin, New York, San Jose,
+#: Winston-Salem; and Dayton, whose 2015 code 19380 is 19430 in the 2023 delineation.
+BY_HAND = {"10180": "10180", "12420": "12420", "35620": "35620", "41940": "41940",
+           "49180": "49180", "19380": "19430"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def us() -> xr.Dataset:
+    return load("us")
+
+
+def _oews_by_hand() -> pd.DataFrame:
+    """CNR (SOC 11-29) and nonCNR (31-53) employment and employment-weighted mean annual wage
+    of the BY_HAND metros, from the major-group rows of the raw OEWS file."""
+    table = pd.read_csv(RAW / OEWS, dtype=str)
+    rows = []
+    for cbsa, area in BY_HAND.items():
+        major = table[(table["area_code"] == "00" + area) & table["occ_code"].str.endswith("-0000")]
+        major = major[major["occ_code"] != "00-0000"]
+        assert len(major) == 22, (cbsa, len(major))
+        emp = major["tot_emp"].astype(float).to_numpy()
+        wage = major["a_mean"].astype(float).to_numpy()
+        cnr = major["occ_code"].str[:2].astype(int).between(11, 29).to_numpy()
+        for occ, mask in (("CNR", cnr), ("nonCNR", ~cnr)):
+            rows.append(
+                {
+                    "city": cbsa,
+                    "occupation": occ,
+                    "employment": emp[mask].sum(),
+                    "wage": (emp[mask] * wage[mask]).sum() / emp[mask].sum(),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["city", "occupation"])
+
+
+@needs_raw
+def test_2015_city_cnr_shares_are_oews_moved_by_one_national_shift(us: xr.Dataset) -> None:
+    """Each metro's 2015 CNR share is its OEWS share moved by one logit shift, the same for
+    every metro (the national factor recorded in the attribute)."""
+    hand = _oews_by_hand()["employment"].unstack("occupation")
+    share = hand["CNR"] / hand.sum(axis=1)
+    L = us["employment"].sel(year=2015).sum("industry")
+    got = (L.sel(occupation="CNR") / L.sum("occupation")).to_series().loc[share.index]
+    shift = json.loads(us["employment"].attrs["oews_logit_shift_2015"])
+    np.testing.assert_allclose(special.logit(got) - special.logit(share), shift, atol=1e-10)
+    assert abs(shift) < 0.2  # a national adjustment, not a reshuffle
+
+
+@needs_raw
+def test_2015_wages_are_oews_means_times_national_factors(us: xr.Dataset) -> None:
+    hand = _oews_by_hand()["wage"]
+    factor = json.loads(us["wage"].attrs["oews_wage_factor_2015"])
+    wage = us["wage"].sel(year=2015)
+    for (city, occ), mean in hand.items():
+        got = float(wage.sel(city=city, occupation=occ))
+        assert got == pytest.approx(mean * factor[occ], rel=1e-12), (city, occ)
+    # the national factors bring May-2025 means to the ACS 2015 national level
+    assert 0.4 < factor["CNR"] < 0.7 and 0.4 < factor["nonCNR"] < 0.7
+
+
+@needs_raw
+def test_2015_cells_keep_cbp_totals(us: xr.Dataset) -> None:
+    """The raking keeps every city-industry total of CBP 2019 (scaled to 2015 by population)."""
+    import pyreadr
+
+    cbp = next(iter(pyreadr.read_r(str(RAW / "employment/cbp_cbsa_naics_emp.rda")).values()))
+    codes = bu.naics_codes_used(cbp[cbp["cbsa_code"].isin(us["city"].values.tolist())])
+    pep = pd.read_csv(
+        RAW / "cbsa/PEP_2017_PEPANNRES_with_ann.csv",
+        skiprows=[1],
+        dtype={"GEO.id2": str},
+        encoding="latin-1",
+    ).set_index("GEO.id2")
+    L = us["employment"].sel(year=2015).sum("occupation")
+    for city in BY_HAND:
+        scale = (float(pep.loc[city, "respop72015"]) / float(pep.loc[city, "respop72017"])) ** 2
+        rows = cbp[cbp["cbsa_code"] == city]
+        for industry in ("Health", "Computer and Electronic", "Real Estate"):
+            expected = rows.loc[rows["naics_code"].isin(codes[industry]), "EMP"].sum() * scale
+            got = float(L.sel(city=city, industry=industry))
+            assert got == pytest.approx(expected, rel=1e-10), (city, industry)
+
+
+def test_2015_occupation_split_is_the_raking_of_three_margins(us: xr.Dataset) -> None:
+    """The raking from a constant seed gives CNR shares with no industry-city interaction:
+    logit s[j,n] - logit s[j',n] is the same in every city (for positive cells)."""
+    L = us["employment"].sel(year=2015)
+    s = (L.sel(occupation="CNR") / L.sum("occupation")).transpose("industry", "city").values
+    logit = special.logit(s)
+    positive = np.isfinite(logit).all(axis=0)
+    gaps = logit[:, positive] - logit[:1, positive]
+    np.testing.assert_allclose(gaps, np.broadcast_to(gaps[:, :1], gaps.shape), atol=1e-10)
+    assert float(s[np.isfinite(s)].max()) < 1 and float(s[np.isfinite(s)].min()) > 0
+
+
+def test_measured_flags(us: xr.Dataset) -> None:
+    """At least 90% of the 2015 occupation x city cells of employment and wages are measured;
+    flags are constant across a city's occupations and industries; 1980 is imputed."""
+    emp, wage = us["measured_employment"], us["measured_wage"]
+    assert emp.dtype == bool and wage.dtype == bool
+    cells = emp.sel(year=2015).any("industry")
+    assert float(cells.mean()) >= 0.9 and float(wage.sel(year=2015).mean()) >= 0.9
+    np.testing.assert_array_equal(cells.values, wage.sel(year=2015).values)
+    assert bool((emp.sel(year=2015).all("industry") == cells).all())
+    unmeasured = us["city"].values[~wage.sel(year=2015, occupation="CNR").values]
+    assert "14100" in unmeasured and "41940" not in unmeasured  # Bloomsburg (no OEWS area)
+    assert not bool(wage.sel(year=1980).any())
+
+
+def test_oews_file_with_another_layout_is_named(tmp_path: Path) -> None:
+    """An OEWS file without metro rows or with other columns stops the reader with an error
+    naming the file and where to obtain it (no other raw file is read)."""
+    from spatialocc.datasets.build_us.read_oews import _read_oews
+
+    target = tmp_path / bu.RAW_FILES["oews"].path
+    target.parent.mkdir(parents=True)
+    for text, compress in (
+        ("area_code,area_name,occ_code\n0010180,Abilene,00-0000\n", True),
+        (
+            "area_code,area_name,occ_code,occ_display_level,tot_emp,a_mean\n"
+            "0100001,Northwest Alabama nonmetropolitan area,00-0000,0,67570,48440\n",
+            True,
+        ),
+        ("area_code,area_name\n", False),
+    ):
+        target.write_bytes(gzip.compress(text.encode()) if compress else text.encode())
+        with pytest.raises(bu.RawDataFormatError, match=r"oews_may2025") as info:
+            _read_oews(tmp_path)
+        assert "bls.gov" in str(info.value)
