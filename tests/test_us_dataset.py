@@ -380,7 +380,8 @@ def test_load_validates_and_parameters(us: xr.Dataset) -> None:
     assert us["land_grant_college"].dtype == bool
     assert 30 < int(us["land_grant_college"].sum()) < 50
     assert float(us["historical_population"].min()) > 0
-    assert "immigrant_enclave" not in us and "immigrant_enclave" in us.attrs["not_included"]
+    assert 0 < float(us["immigrant_enclave"].min()) < float(us["immigrant_enclave"].max()) < 0.5
+    assert "NHGIS" in us.attrs["nhgis_citation"] and "NHGIS" in us["immigrant_enclave"].source
 
 
 def test_load_names() -> None:

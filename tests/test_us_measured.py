@@ -9,6 +9,7 @@ Tests that read the raw files skip, with the reason, when ``../shared/data/raw``
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -157,3 +158,66 @@ def test_oews_file_with_another_layout_is_named(tmp_path: Path) -> None:
         with pytest.raises(bu.RawDataFormatError, match=r"oews_may2025") as info:
             _read_oews(tmp_path)
         assert "bls.gov" in str(info.value)
+
+
+def _metro_counties(cbsa: str) -> list[str]:
+    """County FIPS codes of a metropolitan CBSA in the July 2015 delineation (raw file)."""
+    text = (RAW / "cbsa/jul_2015_cbsa.csv").read_bytes().decode("latin-1").replace("\r", "\n")
+    table = pd.read_csv(io.StringIO(text), skiprows=2, dtype=str).dropna(
+        subset=["FIPS County Code"]
+    )
+    rows = table[table["CBSA Code"] == cbsa]
+    return (rows["FIPS State Code"].str.zfill(2) + rows["FIPS County Code"].str.zfill(3)).tolist()
+
+
+@needs_raw
+def test_immigrant_enclave_1970_share_by_hand(us: xr.Dataset) -> None:
+    """CBSAs without a large 1900 city get the 1970 foreign-born share of their counties, here
+    read from the NHGIS extract's CSV conversion (the build reads the fixed-width file)."""
+    nhgis = pd.read_csv(
+        RAW / "census_county/nhgis0008_ds98_1970_county.csv", dtype={"fips": str}
+    ).set_index("fips")
+    for cbsa in ("12420", "41940", "49180"):  # Austin, San Jose, Winston-Salem
+        rows = nhgis.loc[_metro_counties(cbsa)]
+        share = rows["c0z002"].sum() / (rows["c0z001"] + rows["c0z002"]).sum()
+        assert float(us["immigrant_enclave"].sel(city=cbsa)) == pytest.approx(share, rel=1e-12)
+        assert cbsa not in json.loads(us["immigrant_enclave"].attrs["cbsas_from_1900"])
+
+
+@needs_raw
+def test_immigrant_enclave_1900_share_by_hand(us: xr.Dataset) -> None:
+    """Where 1900 cities of 25,000+ lie in the CBSA: their foreign born over the 1900
+    population of the CBSA's 2015 counties."""
+    born = pd.read_csv(RAW / "immigration/1900-census-immigrant-pop-metro.csv", thousands=",")
+    born = born.set_index(["City", "State"])["Total foreign born"]
+    cencounts = pd.read_csv(RAW / "historical/cencounts.csv", dtype=str)
+    pop1900 = pd.to_numeric(cencounts.set_index("fips")["pop1900"], errors="coerce")
+    cases = {
+        "31080": [("Los Angeles", "California")],
+        "41180": [("St. Louis", "Missouri"), ("East St. Louis", "Illinois")],
+        "38300": [("Pittsburg", "Pennsylvania"), ("Allegheny", "Pennsylvania"),
+                  ("McKeesport", "Pennsylvania")],
+    }  # fmt: skip
+    placed = json.loads(us["immigrant_enclave"].attrs["cbsas_from_1900"])
+    for cbsa, cities in cases.items():
+        population = sum(pop1900.get(str(int(c)), 0.0) for c in _metro_counties(cbsa))
+        share = sum(born[c] for c in cities) / population
+        assert float(us["immigrant_enclave"].sel(city=cbsa)) == pytest.approx(share, rel=1e-12)
+        assert sorted(placed[cbsa]) == sorted(c for c, _ in cities)
+    # 157 of the 161 cities lie in 2015 metros (Auburn NY, Butte, New Castle PA and Quincy IL
+    # do not), in 106 CBSAs
+    assert sum(len(v) for v in placed.values()) == 157 and len(placed) == 106
+
+
+def test_nhgis_file_with_another_layout_is_named(tmp_path: Path) -> None:
+    from spatialocc.datasets.build_us.read_nhgis import _read_nhgis_1970
+
+    layout = tmp_path / bu.RAW_FILES["nhgis_1970_layout"].path
+    layout.parent.mkdir(parents=True)
+    layout.write_text(
+        "variable,type,start,end,label\nstatea,string,1,2,State\ncountya,string,3,5,County\n"
+    )
+    (tmp_path / bu.RAW_FILES["nhgis_1970"].path).write_text("01001\n")
+    with pytest.raises(bu.RawDataFormatError, match=r"nhgis0008_ds98_1970_county\.dat") as info:
+        _read_nhgis_1970(tmp_path)
+    assert "c0z001" in str(info.value) and "nhgis.org" in str(info.value)

@@ -11,6 +11,7 @@ import xarray as xr
 from scipy import special
 
 from spatialocc.datasets.build_us.cities import _cities
+from spatialocc.datasets.build_us.early_immigration import _early_immigration
 from spatialocc.datasets.build_us.employment import _employment_2015
 from spatialocc.datasets.build_us.facts import stylized_facts
 from spatialocc.datasets.build_us.impute_1980 import (
@@ -36,6 +37,7 @@ from spatialocc.datasets.build_us.read_oews import _read_oews
 from spatialocc.datasets.build_us.variables import (
     _employment_variable,
     _geography_and_parameters,
+    _immigration_variable,
     _instrument_variables,
     _price_variables,
     _provenance_variables,
@@ -132,6 +134,7 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
         _historical(counties, cencounts, "pop1920").reindex(codes).to_numpy(), pop1980
     )
     land_grant, hosts = _land_grant(cities, counties, raw)
+    immigration = _early_immigration(cities, counties, raw, cencounts)
 
     occupation = {"occupation": list(OCCUPATIONS)}
     facts15 = stylized_facts(
@@ -148,6 +151,7 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
             **_geography_and_parameters(cities),
             **_technology_variables(alpha, io15, io80),
             **_instrument_variables(cities, codes, pop1920, missing1920, land_grant, hosts),
+            **_immigration_variable(cities, immigration),
         },
         coords=_coordinates(cities, codes),
     )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, TRADABLE
 from spatialocc.datasets.build_us.parameters import BUILD_COMMAND, OCCUPATIONS, SEED, YEARS
+from spatialocc.datasets.build_us.read_nhgis import NHGIS_CITATION
 from spatialocc.datasets.price_levels import CPI_U_SOURCE
 
 GAZ_POINT = "Census 2015 Gazetteer of CBSAs (INTPTLAT/INTPTLONG internal point)"
@@ -79,22 +80,23 @@ def _global_attributes(
             "national CNR shares by industry and national median earnings (ACS 2015); "
             "input-output and value-added "
             "shares (BEA Use tables 2011-2015); rent and services price indices (BEA RPP, "
-            f"{n_rpp} of {N} CBSAs); 1920 population and land-grant colleges (instruments); "
+            f"{n_rpp} of {N} CBSAs); 1920 population, land-grant colleges and early immigration "
+            "(1900 and 1970 foreign-born shares; instruments); "
             "parameters from the paper. Imputed (seeded, documented): occupation totals and "
             f"wages of the {N - n_oews} CBSAs without OEWS data, prices of the unmatched CBSAs, "
             "every 1980 allocation (city sizes observed from 1980 county population), and "
             "1980 input-output shares (1997 stand-in)."
         ),
         "observed_variables": "price_level, distance, theta, nu, epsilon, consumption_share, "
-        "land_grant_college, measured_employment, measured_wage",
+        "land_grant_college, immigrant_enclave, measured_employment, measured_wage",
         "currency": "wages in nominal dollars of their year (2015: ACS 2015 dollars; 1980: "
         "1980 dollars, the 2015 levels scaled by the SSA average wage index); price_level: "
         + CPI_U_SOURCE,
         "partially_observed_variables": "employment, wage, price_nontradable, value_added_share, "
         "input_share, historical_population",
         "imputed_variables": "trade_cost_elasticity",
-        "not_included": "immigrant_enclave: no public CBSA-level source of the shift-share "
-        "(1980 foreign-born population by origin country) is in the raw files",
+        "nhgis_citation": "derived metro aggregates of IPUMS NHGIS county tables: "
+        + NHGIS_CITATION,
         "years": "2015 denotes the 2011-2015 window (ACS convention): employment from CBP 2019 "
         "scaled to 2015, Use tables averaged over 2011-2015, RPP averaged over 2011-2015; "
         "1980 uses 1980 county population for city sizes and the 1997 Use table as the "

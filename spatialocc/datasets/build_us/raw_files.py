@@ -91,6 +91,26 @@ RAW_FILES: dict[str, RawFile] = {
         "https://www.bls.gov/oes/tables.htm (May 2025, metropolitan and nonmetropolitan "
         "area, all data; or the oe.* flat files at https://download.bls.gov/pub/time.series/oe/)",
     ),
+    "nhgis_1970": RawFile(
+        "census_county/nhgis0008_ds98_1970_county.dat",
+        "IPUMS NHGIS 1970 census county table (ds98): nativity (c0z), education, industry; "
+        "fixed-width",
+        "https://www.nhgis.org (1970 Census, Count 4Pa sample-based, county; cite NHGIS, "
+        "doi:10.18128/D050.V11.0); this copy: github.com/larsvilhuber/MobZ raw/nhgis/",
+    ),
+    "nhgis_1970_layout": RawFile(
+        "census_county/nhgis0008_ds98_1970_county_layout.csv",
+        "column layout of the NHGIS 1970 county table (variable, start, end, label)",
+        "https://www.nhgis.org (the extract's codebook); this copy: transcribed from "
+        "github.com/larsvilhuber/MobZ raw/nhgis/ Stata infix files",
+    ),
+    "foreign_born_1900_cities": RawFile(
+        "immigration/1900-census-immigrant-pop-metro.csv",
+        "1900 census, Vol. 1, Table 35: foreign-born population of the 161 cities of 25,000 "
+        "or more (transcription)",
+        "https://www.census.gov/library/publications/1901/dec/vol-01-population.html "
+        "(Table 35); this copy: github.com/stacker-media/data 1900-census-immigrant-city/",
+    ),
     "use_tables": RawFile(
         "bea/IOUse_Before_Redefinitions_PRO_1997-2016_Summary.xlsx",
         "BEA summary Use tables before redefinitions, producers' prices, 1997-2016",

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, RE, TRADE_COST
+from spatialocc.datasets.build_us.early_immigration import EarlyImmigration
 from spatialocc.datasets.build_us.impute_1980 import Imputed1980
 from spatialocc.datasets.build_us.input_output import InputOutput
 from spatialocc.datasets.build_us.measured_2015 import Measured2015
@@ -31,6 +32,7 @@ from spatialocc.datasets.build_us.parameters import (
     YEARS,
 )
 from spatialocc.datasets.build_us.prices import PriceIndices
+from spatialocc.datasets.build_us.read_nhgis import NHGIS_CITATION
 from spatialocc.datasets.build_us.wages import WageFit
 from spatialocc.datasets.geography import distance_matrix
 from spatialocc.datasets.industries import COMPOSITE, TRADE_COST_SOURCE
@@ -338,6 +340,35 @@ def _instrument_variables(
                 "Penobscot ME, Georgia -> Clarke GA), flag on the county's 2015 CBSA",
                 "true",
                 universities=json.dumps(hosts),
+            ),
+        ),
+    }
+
+
+def _immigration_variable(cities: pd.DataFrame, im: EarlyImmigration) -> dict[str, tuple]:
+    """The early-immigration instrument ``immigrant_enclave``: the 1900 foreign-born share
+    where a large 1900 city lies in the CBSA, the 1970 share elsewhere."""
+    codes = np.asarray(cities.index)
+    return {
+        "immigrant_enclave": (
+            ("city",),
+            im.share,
+            _prov(
+                "early-immigration instrument (paper, after Card 2001): foreign-born share "
+                "of population. CBSAs holding a city of 25,000+ in 1900: foreign born of "
+                "those cities (1900 census, Vol. 1, Table 35) over the 1900 population of "
+                "the CBSA's July 2015 counties (NBER cencounts); other CBSAs: 1970 foreign "
+                "born over native plus foreign born of the CBSA's counties (NHGIS 1970 "
+                f"county table ds98, c0z001-002; {NHGIS_CITATION}). Limits: the 1900 share "
+                "counts only the immigrants of the large cities (an understatement), and "
+                "the two years measure different immigration eras",
+                "true",
+                cbsas_from_1900=json.dumps(
+                    {str(c): im.cities_1900[c] for c in codes[im.from_1900]}
+                ),
+                share_1970=json.dumps(
+                    {str(c): round(float(x), 12) for c, x in zip(codes, im.share_1970, strict=True)}
+                ),
             ),
         ),
     }
