@@ -8,6 +8,7 @@ to the repository) is absent; the tests of the bundled file need only the packag
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -301,31 +302,40 @@ def _delineation_metros() -> pd.DataFrame:
 
 @needs_raw
 def test_1980_city_sizes_are_1980_census_population(us: xr.Dataset) -> None:
-    """1980 city sizes are each CBSA's 1980 census population times the 2015 ratio of
-    employment to population (the 382 CBSAs' total 2015 employment over their 2015 population
-    estimate): checked against the NHGIS 1980 county file, a copy of the census counts that the
-    build does not read (it reads ``historical/cencounts.csv``)."""
+    """1980 city sizes are each CBSA's NHGIS 1980 employed persons of the 14 private industry
+    groups (dia001-014) times one national factor that sets their total to the 1980 census
+    population of the CBSAs times the 2015 ratio of employment to population; checked
+    against the NHGIS CSV conversion (the build reads the fixed-width file) and the NBER
+    county counts."""
     nhgis = pd.read_csv(RAW / "census_county/nhgis0012_ds107_1980_county.csv", dtype=str)
     # persons by place of birth: the four groups add up to the total population
     persons = nhgis[["dg6001", "dg6002", "dg6003", "dg6004"]].astype(float).sum(axis=1)
     assert persons.sum() == 226_545_805  # the 1980 census count of the United States
+    employed = nhgis[[f"dia{i:03d}" for i in range(1, 15)]].astype(float).sum(axis=1)
     # 1980 counties whose area is a 2015 county of another code (renamed or merged since)
     successors = {"12025": "12086", "51515": "51019", "51560": "51005", "51780": "51083"}
     county = nhgis["fips"].str.zfill(5).replace(successors)
-    pop_county = persons.groupby(county.values).sum()
     metros = _delineation_metros()
-    pop1980 = (
-        pd.Series(pop_county.reindex(metros["county"]).fillna(0.0).values, index=metros["cbsa"])
-        .groupby(level=0)
-        .sum()
-        .reindex(us["city"].values)
-    )
+
+    def by_cbsa(values: pd.Series) -> pd.Series:
+        per_county = values.groupby(county.values).sum().reindex(metros["county"]).fillna(0.0)
+        return (
+            pd.Series(per_county.values, index=metros["cbsa"])
+            .groupby(level=0)
+            .sum()
+            .reindex(us["city"].values)
+        )
+
+    pop1980, employed1980 = by_cbsa(persons), by_cbsa(employed)
     pop2015 = _population()["respop72015"].astype(float).reindex(us["city"].values)
     size80 = us["employment"].sel(year=1980).sum(("occupation", "industry")).to_series()
     size15 = us["employment"].sel(year=2015).sum(("occupation", "industry")).to_series()
-    expected = pop1980 * size15.sum() / pop2015.sum()
+    factor = json.loads(us["employment"].attrs["calibration"])["national_factor_1980"]
     # the same products and sums in another order: rounding only
-    np.testing.assert_allclose(size80.values, expected.values, rtol=1e-12)
+    np.testing.assert_allclose(size80.values, factor * employed1980.values, rtol=1e-10)
+    # national level: NHGIS and NBER 1980 county populations agree to 0.1%
+    expected_total = pop1980.sum() * size15.sum() / pop2015.sum()
+    assert float(size80.sum()) == pytest.approx(expected_total, rel=1e-3)
     # New York was larger than Dallas-Fort Worth by far in 1980, much less so in 2015.
     ratio80 = float(size80["35620"] / size80["19100"])
     ratio15 = float(size15["35620"] / size15["19100"])
@@ -486,8 +496,3 @@ def test_stylized_facts(us: xr.Dataset, model: xr.Dataset) -> None:
         assert facts["figure2_slope"] > 1.0
         assert facts["table1_CNR_log_cnr_ratio"] > facts["table1_nonCNR_log_cnr_ratio"] > 0
         assert facts["table1_premium_log_cnr_ratio"] > 0
-    # Less occupational sorting in 1980 than in 2015 (a [choice] of the build, SORTING_1980,
-    # matching the paper's Figure 18).
-    L = us["employment"].sum("industry")
-    share = L.sel(occupation="CNR") / L.sum("occupation")
-    assert float(share.sel(year=1980).std()) < float(share.sel(year=2015).std())

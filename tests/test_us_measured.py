@@ -221,3 +221,34 @@ def test_nhgis_file_with_another_layout_is_named(tmp_path: Path) -> None:
     with pytest.raises(bu.RawDataFormatError, match=r"nhgis0008_ds98_1970_county\.dat") as info:
         _read_nhgis_1970(tmp_path)
     assert "c0z001" in str(info.value) and "nhgis.org" in str(info.value)
+
+
+@needs_raw
+def test_1980_cnr_shares_are_anchored_on_college_shares(us: xr.Dataset) -> None:
+    """1980 city CNR shares: logit S[n] = logit(college share of persons 25+) + kappa, one
+    kappa for all cities (NHGIS 1980 dhm005 over dhm001-005, read here from the CSV)."""
+    nhgis = pd.read_csv(
+        RAW / "census_county/nhgis0012_ds107_1980_county.csv", dtype={"fips": str}
+    ).set_index("fips")
+    kappa = json.loads(us["employment"].attrs["calibration"])["kappa_1980"]
+    L = us["employment"].sel(year=1980).sum("industry")
+    share = (L.sel(occupation="CNR") / L.sum("occupation")).to_series()
+    for cbsa in ("12420", "41940", "49180", "35620"):
+        rows = nhgis.loc[[c for c in _metro_counties(cbsa) if c in nhgis.index]]
+        education = rows[[f"dhm{i:03d}" for i in range(1, 6)]].to_numpy().sum(axis=0)
+        college = education[-1] / education.sum()
+        assert special.logit(share[cbsa]) - special.logit(college) == pytest.approx(
+            kappa, abs=1e-10
+        )
+    national = float(L.sel(occupation="CNR").sum() / L.sum())
+    assert national == pytest.approx(bu.CNR_SHARE_1980, rel=1e-10)
+
+
+def test_naics_codes_have_a_1980_group() -> None:
+    from spatialocc.datasets.build_us.crosswalks import group_1980
+
+    assert group_1980("722") == 8 and group_1980("721") == 11  # eating places are retail
+    assert group_1980("5415") == 14 and group_1980("561") == 10
+    assert group_1980("336111") == 4 and group_1980("311") == 3
+    with pytest.raises(KeyError):
+        group_1980("92")  # public administration: not in the model

@@ -35,8 +35,8 @@ from spatialocc.datasets.build_us.crosswalks import (
 )
 from spatialocc.datasets.build_us.employment import employment_scale_2015, naics_codes_used
 from spatialocc.datasets.build_us.facts import stylized_facts
-from spatialocc.datasets.build_us.impute_1980 import Imputed1980
 from spatialocc.datasets.build_us.input_output import InputOutput
+from spatialocc.datasets.build_us.measured_1980 import Measured1980
 from spatialocc.datasets.build_us.metadata import GAZ_POINT
 from spatialocc.datasets.build_us.occupations import SortingFit
 from spatialocc.datasets.build_us.parameters import (
@@ -59,7 +59,6 @@ from spatialocc.datasets.build_us.parameters import (
     SEED,
     SHARE_P76,
     SHARE_P95,
-    SORTING_1980,
     TABLE1,
     THETA,
     USE_YEARS,
@@ -107,7 +106,6 @@ __all__ = [
     "SEED",
     "SHARE_P76",
     "SHARE_P95",
-    "SORTING_1980",
     "TABLE1",
     "THETA",
     "TRADABLE",
@@ -115,8 +113,8 @@ __all__ = [
     "USE_YEARS",
     "WAGE_SLOPES",
     "YEARS",
-    "Imputed1980",
     "InputOutput",
+    "Measured1980",
     "PriceIndices",
     "RawDataFormatError",
     "RawDataMissingError",

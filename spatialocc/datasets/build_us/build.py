@@ -8,19 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from scipy import special
 
 from spatialocc.datasets.build_us.cities import _cities
 from spatialocc.datasets.build_us.early_immigration import _early_immigration
 from spatialocc.datasets.build_us.employment import _employment_2015
 from spatialocc.datasets.build_us.facts import stylized_facts
-from spatialocc.datasets.build_us.impute_1980 import (
-    _bill_target_1980,
-    _impute_1980,
-    _national_wage_1980,
-)
+from spatialocc.datasets.build_us.impute_1980 import _bill_target_1980, _national_wage_1980
 from spatialocc.datasets.build_us.input_output import _consumption_shares, _input_output_average
 from spatialocc.datasets.build_us.instruments import _historical, _land_grant, _population_1920
+from spatialocc.datasets.build_us.measured_1980 import _measured_1980
 from spatialocc.datasets.build_us.measured_2015 import _measured_2015
 from spatialocc.datasets.build_us.metadata import _coordinates, _global_attributes
 from spatialocc.datasets.build_us.occupations import (
@@ -108,22 +104,24 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
     io80 = _input_output_average(raw, USE_YEARS[1980])
     alpha = _consumption_shares(io80, io15)
 
-    # 1980: city sizes from 1980 county population; industry mix, occupations and wages imputed.
+    # 1980: industry mix and college-anchored occupations from the NHGIS 1980 county table,
+    # national level from 1980 population; wages imputed.
     cencounts = _read_cencounts(raw)
     pop1980 = _historical(counties, cencounts, "pop1980").reindex(codes).to_numpy()
-    size80 = pop1980 * L15_jn.sum() / cities[2015].sum()
     national_wage80 = _national_wage_1980(national_wage)
-    y80 = _impute_1980(
-        L15_jn,
-        size80,
+    m80 = _measured_1980(
+        raw,
+        counties,
+        codes,
+        pop1980 * L15_jn.sum() / cities[2015].sum(),
+        national_share,
         _bill_target_1980(wages15, L15, io15, io80),
-        special.logit(national_share) + fit.industry_shift,
-        fit,
-        u,
+        national_wage80,
         v,
         wages15.premium_noise,
-        national_wage80,
     )
+    size80 = m80.employment.sum(axis=(0, 1))
+    wages80 = m80.wages
 
     # Non-tradable prices: RPP 2011-2015 (2015); 1980 shifted along the size gradient.
     rpp = _price_indices(cities, raw)
@@ -144,8 +142,8 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
 
     ds = xr.Dataset(
         {
-            **_wage_variable(wages15, y80.wages, national_wage, national_wage80, m15),
-            **_employment_variable(L15, y80, fit, m15),
+            **_wage_variable(wages15, wages80, national_wage, national_wage80, m15),
+            **_employment_variable(L15, m80, fit, m15),
             **_provenance_variables(m15, L15.shape),
             **_price_variables(price, rpp, cities),
             **_geography_and_parameters(cities),

@@ -117,3 +117,36 @@ FOREIGN_BORN_1900_CBSA: dict[tuple[str, str], str | None] = {
     ("Woonsocket", "Rhode Island"): "39300",
     ("Yonkers", "New York"): "35620",
 }
+
+#: 1980 census industry group (NHGIS 1980 dia001-014, 1-based; 15, public administration, is
+#: not in the model) of the NAICS codes that CBP sums into the 22 industries [choice]: by
+#: NAICS prefix, the longest that matches. Accommodation and food services (72) is split into
+#: hotels (721: personal services, 11) and eating and drinking places (722: retail trade, 8),
+#: as the 1980 classification does.
+NAICS_GROUP_1980 = {
+    "11": 1, "21": 1,  # agriculture, forestry, fisheries and mining
+    "23": 2,  # construction
+    "311": 3, "312": 3, "313": 3, "314": 3, "315": 3, "316": 3,  # nondurable manufacturing
+    "322": 3, "323": 3, "324": 3, "325": 3, "326": 3,
+    "321": 4, "327": 4, "331": 4, "332": 4, "333": 4, "334": 4,  # durable manufacturing
+    "335": 4, "336": 4, "337": 4, "339": 4,
+    "48": 5, "49": 5,  # transportation (incl. couriers and warehousing)
+    "22": 6, "51": 6,  # communications and other public utilities
+    "42": 7,  # wholesale trade
+    "44": 8, "45": 8, "722": 8,  # retail trade, incl. eating and drinking places
+    "52": 9, "531": 9,  # finance, insurance and real estate
+    "532": 10, "533": 10, "55": 10, "56": 10,  # business and repair services
+    "71": 11, "721": 11, "81": 11,  # personal, entertainment and recreation services
+    "62": 12,  # health services (incl. social assistance)
+    "61": 13,  # educational services
+    "54": 14,  # other professional services (legal, engineering, accounting, ...)
+}  # fmt: skip
+
+
+def group_1980(code: str) -> int:
+    """The 1980 industry group (1-14) of a NAICS code, by its longest prefix in
+    ``NAICS_GROUP_1980``."""
+    for n in range(len(code), 1, -1):
+        if code[:n] in NAICS_GROUP_1980:
+            return NAICS_GROUP_1980[code[:n]]
+    raise KeyError(f"NAICS {code} has no 1980 industry group")

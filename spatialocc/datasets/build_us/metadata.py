@@ -84,7 +84,8 @@ def _global_attributes(
             "(1900 and 1970 foreign-born shares; instruments); "
             "parameters from the paper. Imputed (seeded, documented): occupation totals and "
             f"wages of the {N - n_oews} CBSAs without OEWS data, prices of the unmatched CBSAs, "
-            "every 1980 allocation (city sizes observed from 1980 county population), and "
+            "1980 wages, national industry totals and national CNR share (1980 city employment, "
+            "its industry pattern and college shares from the NHGIS 1980 county table), and "
             "1980 input-output shares (1997 stand-in)."
         ),
         "observed_variables": "price_level, distance, theta, nu, epsilon, consumption_share, "
@@ -99,8 +100,9 @@ def _global_attributes(
         + NHGIS_CITATION,
         "years": "2015 denotes the 2011-2015 window (ACS convention): employment from CBP 2019 "
         "scaled to 2015, Use tables averaged over 2011-2015, RPP averaged over 2011-2015; "
-        "1980 uses 1980 county population for city sizes and the 1997 Use table as the "
-        "input-output stand-in",
+        "1980 uses the NHGIS 1980 county table (employed persons by industry group, "
+        "education) with the national level of 1980 county population, and the 1997 Use "
+        "table as the input-output stand-in",
         "seed": SEED,
         "moments_2015": json.dumps({k: round(v, 6) for k, v in facts15.items()}),
         "acs_national_cnr_share": json.dumps(

@@ -57,9 +57,6 @@ WAGE_SLOPES = {
 #: National CNR share of employment in 1980 [choice]: about 0.26, the 1980 Census share of
 #: "managerial and professional specialty" plus "technicians" occupations (roughly SOC 11-29).
 CNR_SHARE_1980 = 0.26
-#: Loading of 1980 occupational sorting on the 2015 one [choice]: less dispersion in 1980
-#: (the paper's Figure 18).
-SORTING_1980 = 0.5
 #: Log-shrinkage of 1980 non-tradable employment shares towards the national share [choice].
 NONTRADABLE_SHRINK_1980 = 0.5
 #: Social Security national average wage index, 1980 and 2015 (dollars) [choice: nominal scale].

@@ -104,6 +104,19 @@ RAW_FILES: dict[str, RawFile] = {
         "https://www.nhgis.org (the extract's codebook); this copy: transcribed from "
         "github.com/larsvilhuber/MobZ raw/nhgis/ Stata infix files",
     ),
+    "nhgis_1980": RawFile(
+        "census_county/nhgis0012_ds107_1980_county.dat",
+        "IPUMS NHGIS 1980 census STF 3 county table (ds107): nativity, education, labour "
+        "force, employed persons by 15 industry groups; fixed-width",
+        "https://www.nhgis.org (1980 Census, STF 3, county; cite NHGIS, "
+        "doi:10.18128/D050.V11.0); this copy: github.com/larsvilhuber/MobZ raw/nhgis/",
+    ),
+    "nhgis_1980_layout": RawFile(
+        "census_county/nhgis0012_ds107_1980_county_layout.csv",
+        "column layout of the NHGIS 1980 county table (variable, start, end, label)",
+        "https://www.nhgis.org (the extract's codebook); this copy: transcribed from "
+        "github.com/larsvilhuber/MobZ raw/nhgis/ Stata infix files",
+    ),
     "foreign_born_1900_cities": RawFile(
         "immigration/1900-census-immigrant-pop-metro.csv",
         "1900 census, Vol. 1, Table 35: foreign-born population of the 161 cities of 25,000 "

@@ -50,3 +50,16 @@ def _read_nhgis_1970(raw: Path) -> pd.DataFrame:
     """1970 county nativity: ``native`` (c0z001) and ``foreign_born`` (c0z002) persons."""
     table = _read_fixed_width(raw, "nhgis_1970", ("c0z001", "c0z002"))
     return table.rename(columns={"c0z001": "native", "c0z002": "foreign_born"})
+
+
+#: The 15 industry groups of the 1980 table (dia001-015, 1980 census industry codes).
+INDUSTRY_GROUPS_1980 = tuple(f"dia{i:03d}" for i in range(1, 16))
+#: Persons 25 and over by years of school completed (dhm001-005; dhm005: college, 4+ years).
+EDUCATION_1980 = tuple(f"dhm{i:03d}" for i in range(1, 6))
+
+
+@_reader("nhgis_1980")
+def _read_nhgis_1980(raw: Path) -> pd.DataFrame:
+    """1980 county employed persons 16+ by industry group (dia001-015) and persons 25+ by
+    education (dhm001-005)."""
+    return _read_fixed_width(raw, "nhgis_1980", INDUSTRY_GROUPS_1980 + EDUCATION_1980)

@@ -16,8 +16,8 @@ import pandas as pd
 
 from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, RE, TRADE_COST
 from spatialocc.datasets.build_us.early_immigration import EarlyImmigration
-from spatialocc.datasets.build_us.impute_1980 import Imputed1980
 from spatialocc.datasets.build_us.input_output import InputOutput
+from spatialocc.datasets.build_us.measured_1980 import Measured1980
 from spatialocc.datasets.build_us.measured_2015 import Measured2015
 from spatialocc.datasets.build_us.occupations import SortingFit
 from spatialocc.datasets.build_us.parameters import (
@@ -27,7 +27,6 @@ from spatialocc.datasets.build_us.parameters import (
     NU,
     PAPER,
     PREMIUM_RATIO_1980,
-    SORTING_1980,
     THETA,
     YEARS,
 )
@@ -100,23 +99,25 @@ def _wage_variable(
 
 
 def _employment_variable(
-    L15: np.ndarray, y80: Imputed1980, fit: SortingFit, m15: Measured2015
+    L15: np.ndarray, m80: Measured1980, fit: SortingFit, m15: Measured2015
 ) -> dict[str, tuple]:
-    """``employment`` by year, occupation, industry and city: CBP totals split by occupation
-    (2015) and the imputed 1980 allocation."""
-    L80 = y80.employment
+    """``employment`` by year, occupation, industry and city: measured margins raked (2015:
+    CBP, OEWS, ACS; 1980: NHGIS industry groups and college shares)."""
     unmatched = int((~m15.measured).sum())
     return {
         "employment": (
             ("year", "occupation", "industry", "city"),
-            np.stack([L80, L15]),
+            np.stack([m80.employment, L15]),
             _prov(
                 "2015: County Business Patterns 2019 (employment by CBSA and NAICS, crosswalk "
                 "in datasets/README.md) scaled to 2015 by CBSA population (Census PEP vintage "
                 f"2017); occupation totals by city from {OEWS} (CNR = SOC 11-29); national "
                 "CNR shares by industry from ACS 2015 B24050; the three margins combined by "
                 "iterative proportional fitting; cells flagged by measured_employment. "
-                "1980: city totals from Census 1980 county population",
+                "1980: employed persons 16+ by 14 industry groups and persons 25+ with 4+ "
+                f"years of college, NHGIS 1980 county table (ds107; {NHGIS_CITATION}), summed "
+                "over each CBSA's 2015 counties; national level from Census 1980 county "
+                "population",
                 "partial",
                 "2015: each CBSA's OEWS CNR share moved by one national logit shift "
                 f"({m15.logit_shift:.6f}) so that the CNR total equals the ACS 2015 one of "
@@ -127,24 +128,26 @@ def _employment_variable(
                 "expit(logit national[j] + c[j] + delta[n]) over their industries, delta = "
                 "loading*z(log size) + spread*u, u ~ N(0,1) seeded, calibrated to "
                 "corr(log size, CNR share) = 0.57 and the 76th-95th percentile gap "
-                "0.36-0.42; 1980: city "
-                "totals = 1980 population x 2015 employment/population ratio; industry mix "
-                "= 2015 pattern (non-tradable shares shrunk halfway to the national share) "
-                "raked so that industries' wage-bill shares move like their BEA "
-                "compensation shares from 2011-2015 to 1997; CNR shares with half the 2015 "
-                f"imputed city deviation and a national share of {CNR_SHARE_1980}",
+                "0.36-0.42. 1980: a group covering several industries split by the city's "
+                "2015 CBP employment of the NAICS codes the group covers (national pattern "
+                f"in {len(m80.fallback)} group-city cells without any); city totals x one "
+                f"national factor ({m80.national_factor:.6f}) so that the total is the 1980 "
+                "population times the 2015 employment/population ratio; CNR shares: logit "
+                "S[n] = logit college[n] + kappa, industries' = ACS 2015 shares moved by one "
+                f"logit shift, national share {CNR_SHARE_1980} [choice], raked as in 2015",
                 employment_scale_2015="(pop2015 / pop2017) ** 2 per CBSA, PEP vintage 2017",
                 calibration=json.dumps(
                     {
                         "loading": fit.loading,
                         "spread": fit.spread,
-                        "sorting_1980": SORTING_1980,
-                        "shift_1980": y80.shift,
+                        "kappa_1980": m80.logit_shift,
+                        "national_factor_1980": m80.national_factor,
                     }
                 ),
                 oews_logit_shift_2015=json.dumps(m15.logit_shift),
                 oews_national_cnr_share=json.dumps(m15.oews_share),
                 oews_areas_renamed=json.dumps({c: a for c, a in m15.match.items() if c != a}),
+                industry_groups_1980_split_by_national_pattern=json.dumps(m80.fallback),
             ),
         ),
     }
