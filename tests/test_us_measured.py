@@ -252,3 +252,50 @@ def test_naics_codes_have_a_1980_group() -> None:
     assert group_1980("336111") == 4 and group_1980("311") == 3
     with pytest.raises(KeyError):
         group_1980("92")  # public administration: not in the model
+
+
+@needs_raw
+def test_1980_wages_are_bea_wages_over_nhgis_employed(us: xr.Dataset) -> None:
+    """1980 city average wage = BEA CAINC4 1980 wages and salaries (line 50) over NHGIS 1980
+    employed civilians plus armed forces, times one national factor; the CNR premium is the
+    same in every city. Charlottesville's BEA unit 51901 combines Albemarle County and
+    Charlottesville city, both in the CBSA."""
+    bea = pd.read_csv(RAW / "bea/CAINC4_counties_1969_2023.csv.gz", dtype=str, encoding="latin-1")
+    bea = bea[bea["LineCode"].str.strip() == "50"]
+    wages = pd.Series(
+        pd.to_numeric(bea["1980"].str.strip(), errors="coerce").to_numpy() * 1000.0,
+        index=bea["GeoFIPS"].str.strip().str.strip('"').to_numpy(),
+    )
+    nhgis = pd.read_csv(
+        RAW / "census_county/nhgis0012_ds107_1980_county.csv", dtype={"fips": str}
+    ).set_index("fips")
+    columns = [f"dia{i:03d}" for i in range(1, 16)] + ["dhx001", "dhx005"]
+    employed = nhgis[columns].sum(axis=1)
+    units = {
+        "12420": _metro_counties("12420"),
+        "41940": _metro_counties("41940"),
+        "16820": ["51901"] + [c for c in _metro_counties("16820") if c not in ("51003", "51540")],
+    }
+    factor = json.loads(us["wage"].attrs["bea_wage_factor_1980"])
+    level = json.loads(us["wage"].attrs["national_level_1980"])
+    wage = us["wage"].sel(year=1980)
+    L = us["employment"].sel(year=1980).sum("industry")
+    for cbsa, bea_units in units.items():
+        persons = employed.loc[_metro_counties(cbsa)].sum()
+        mean = wages.loc[bea_units].sum() / persons
+        got = float((wage.sel(city=cbsa) * L.sel(city=cbsa)).sum() / L.sel(city=cbsa).sum())
+        assert got == pytest.approx(factor * mean, rel=1e-10), cbsa
+    premium = (wage.sel(occupation="CNR") / wage.sel(occupation="nonCNR")).values
+    np.testing.assert_allclose(premium, level["CNR"] / level["nonCNR"], rtol=1e-12)
+
+
+def test_bea_county_file_without_wage_lines_is_named(tmp_path: Path) -> None:
+    from spatialocc.datasets.build_us.read_bea import _read_county_wages
+
+    target = tmp_path / bu.RAW_FILES["bea_county_wages"].path
+    target.parent.mkdir(parents=True)
+    text = 'GeoFIPS,GeoName,LineCode,1980\n" 01001","Autauga, AL",10,1\n'
+    target.write_bytes(gzip.compress(text.encode()))
+    with pytest.raises(bu.RawDataFormatError, match=r"CAINC4_counties") as info:
+        _read_county_wages(tmp_path, "1980")
+    assert "bea.gov" in str(info.value) and "line 50" in str(info.value)

@@ -28,7 +28,7 @@ from spatialocc.datasets.build_us.occupations import (
 from spatialocc.datasets.build_us.parameters import OCCUPATIONS, SEED, USE_YEARS
 from spatialocc.datasets.build_us.prices import _nontradable_prices, _price_indices
 from spatialocc.datasets.build_us.raw_files import check_raw
-from spatialocc.datasets.build_us.read_historical import _read_cencounts
+from spatialocc.datasets.build_us.read_historical import _read_cencounts, _read_county_names
 from spatialocc.datasets.build_us.read_oews import _read_oews
 from spatialocc.datasets.build_us.variables import (
     _employment_variable,
@@ -105,7 +105,7 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
     alpha = _consumption_shares(io80, io15)
 
     # 1980: industry mix and college-anchored occupations from the NHGIS 1980 county table,
-    # national level from 1980 population; wages imputed.
+    # national level from 1980 population; average wages from BEA over NHGIS employed.
     cencounts = _read_cencounts(raw)
     pop1980 = _historical(counties, cencounts, "pop1980").reindex(codes).to_numpy()
     national_wage80 = _national_wage_1980(national_wage)
@@ -117,11 +117,9 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
         national_share,
         _bill_target_1980(wages15, L15, io15, io80),
         national_wage80,
-        v,
-        wages15.premium_noise,
+        _read_county_names(raw),
     )
     size80 = m80.employment.sum(axis=(0, 1))
-    wages80 = m80.wages
 
     # Non-tradable prices: RPP 2011-2015 (2015); 1980 shifted along the size gradient.
     rpp = _price_indices(cities, raw)
@@ -142,7 +140,7 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
 
     ds = xr.Dataset(
         {
-            **_wage_variable(wages15, wages80, national_wage, national_wage80, m15),
+            **_wage_variable(wages15, m80, national_wage, national_wage80, m15),
             **_employment_variable(L15, m80, fit, m15),
             **_provenance_variables(m15, L15.shape),
             **_price_variables(price, rpp, cities),

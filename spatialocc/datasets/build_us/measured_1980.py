@@ -22,6 +22,10 @@
   national kappa giving the national CNR share ``CNR_SHARE_1980`` [choice]; the industries'
   national CNR shares are the ACS 2015 ones moved by one common logit shift to the same
   national total; L[k,j,n] is raked to the three margins as in 2015.
+- Wages: each city's average wage, BEA 1980 wages and salaries over NHGIS employed persons
+  (:mod:`.wages_1980`), split between CNR and nonCNR with the national 1980 premium in every
+  city [choice: no 1980 source by occupation and city], times one national factor to the
+  1980 national levels of :func:`.impute_1980._national_wage_1980`.
 """
 
 from __future__ import annotations
@@ -41,11 +45,13 @@ from spatialocc.datasets.build_us.parameters import CNR_SHARE_1980, NONTRADABLE_
 from spatialocc.datasets.build_us.raw_files import RawDataFormatError
 from spatialocc.datasets.build_us.read_cbp_acs import _read_cbp
 from spatialocc.datasets.build_us.read_nhgis import (
+    ARMED_FORCES_1980,
     EDUCATION_1980,
     INDUSTRY_GROUPS_1980,
     _read_nhgis_1980,
 )
-from spatialocc.datasets.build_us.wages import WageFit, _wages
+from spatialocc.datasets.build_us.wages import WageFit
+from spatialocc.datasets.build_us.wages_1980 import _average_wage_1980
 
 N_GROUPS = 14  # dia001-014
 
@@ -62,6 +68,8 @@ class Measured1980:
     ipf_iterations: int
     wages: WageFit
     fixed_point_iterations: int
+    mean_wage: np.ndarray  # BEA wages / NHGIS employed, dollars of 1980, (N,)
+    wage_factor: float  # national factor of the 1980 wages
 
 
 def _cbp_by_group(raw: Path, codes: list[str]) -> np.ndarray:
@@ -93,13 +101,13 @@ def _measured_1980(
     national_share: np.ndarray,
     bill_target: np.ndarray,
     national_wage80: dict[str, float],
-    v: np.ndarray,
-    premium_noise: float,
+    county_names: pd.Series,
 ) -> Measured1980:
     """The 1980 allocation (module docstring); ``size80_population`` is the 1980 population
     times the 2015 employment-to-population ratio (its sum sets the national level);
     ``bill_target`` the industries' target shares of the 1980 wage bill; wages by
-    :func:`.wages._wages` with the 1980 national levels and the 2015 premium noise."""
+    :func:`_wages_1980` around the 1980 national levels; ``county_names`` (as in
+    ``cencounts``) place the BEA combination units."""
     nhgis = _read_nhgis_1980(raw)
     by_city = counties.join(nhgis, on="county").groupby("cbsa")
     table = by_city[list(INDUSTRY_GROUPS_1980 + EDUCATION_1980)].sum(min_count=1).reindex(codes)
@@ -109,6 +117,8 @@ def _measured_1980(
             + ", ".join(table.index[table.isna().any(axis=1)])
         )
     groups = table[list(INDUSTRY_GROUPS_1980[:N_GROUPS])].to_numpy().T  # (14, N)
+    employed = nhgis[list(INDUSTRY_GROUPS_1980 + ARMED_FORCES_1980)].sum(axis=1)
+    _, _, mean_wage = _average_wage_1980(raw, counties, codes, employed, county_names)
     education = table[list(EDUCATION_1980)].to_numpy()
     college = education[:, -1] / education.sum(axis=1)
 
@@ -141,7 +151,7 @@ def _measured_1980(
         industry *= size.sum() / industry.sum()
         mix = _rake(seed, industry, size)
         L, kappa, ipf = _split_occupations(mix, college, national_share)
-        wages = _wages(L.sum(axis=1), national_wage80, v, premium_noise)
+        wages, wage_factor = _wages_1980(L, mean_wage, national_wage80)
         bill = np.einsum("kn,kjn->j", np.exp(wages.log_wage), L)
         ratio = target / (bill / bill.sum())
         if np.max(np.abs(ratio - 1.0)) < 1e-10:
@@ -150,8 +160,35 @@ def _measured_1980(
     else:  # pragma: no cover - the fixed point is a contraction in practice
         raise ValueError("the 1980 industry-total fixed point did not converge")
     return Measured1980(
-        L, groups, college, measured_mix, factor, kappa, fallback, ipf, wages, _iteration
+        L,
+        groups,
+        college,
+        measured_mix,
+        factor,
+        kappa,
+        fallback,
+        ipf,
+        wages,
+        _iteration,
+        mean_wage,
+        wage_factor,
     )
+
+
+def _wages_1980(
+    L: np.ndarray, mean_wage: np.ndarray, national: dict[str, float]
+) -> tuple[WageFit, float]:
+    """1980 wages by occupation and city: the city's measured average wage split with the
+    national CNR premium in every city [choice], times one national factor setting the
+    employment-weighted mean of log w[nonCNR,n] to log ``national["nonCNR"]`` (and so that
+    of CNR to log ``national["CNR"]``)."""
+    premium = national["CNR"] / national["nonCNR"]
+    share = L[0].sum(axis=0) / L.sum(axis=(0, 1))
+    log_base = np.log(mean_wage / (share * premium + 1 - share))
+    weight = L[1].sum(axis=0)
+    a = np.log(national["nonCNR"]) - (weight * log_base).sum() / weight.sum()
+    log_wage = np.stack([log_base + a + np.log(premium), log_base + a])
+    return WageFit(log_wage, {}, 0.0), float(np.exp(a))
 
 
 def _split_occupations(

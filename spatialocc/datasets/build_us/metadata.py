@@ -84,15 +84,16 @@ def _global_attributes(
             "(1900 and 1970 foreign-born shares; instruments); "
             "parameters from the paper. Imputed (seeded, documented): occupation totals and "
             f"wages of the {N - n_oews} CBSAs without OEWS data, prices of the unmatched CBSAs, "
-            "1980 wages, national industry totals and national CNR share (1980 city employment, "
-            "its industry pattern and college shares from the NHGIS 1980 county table), and "
+            "the 1980 split of city wages by occupation, national industry totals and national "
+            "CNR share (1980 city employment, its industry pattern and college shares from the "
+            "NHGIS 1980 county table, city average wages from BEA over NHGIS), and "
             "1980 input-output shares (1997 stand-in)."
         ),
         "observed_variables": "price_level, distance, theta, nu, epsilon, consumption_share, "
         "land_grant_college, immigrant_enclave, measured_employment, measured_wage",
         "currency": "wages in nominal dollars of their year (2015: ACS 2015 dollars; 1980: "
-        "1980 dollars, the 2015 levels scaled by the SSA average wage index); price_level: "
-        + CPI_U_SOURCE,
+        "1980 dollars, national levels = the 2015 levels scaled by the SSA average wage index); "
+        "price_level: " + CPI_U_SOURCE,
         "partially_observed_variables": "employment, wage, price_nontradable, value_added_share, "
         "input_share, historical_population",
         "imputed_variables": "trade_cost_elasticity",

@@ -130,6 +130,12 @@ RAW_FILES: dict[str, RawFile] = {
         "https://www.bea.gov/industry/input-output-accounts-data (Use tables, summary, "
         "before redefinitions, 1997-2016 release of November 2017)",
     ),
+    "bea_county_wages": RawFile(
+        "bea/CAINC4_counties_1969_2023.csv.gz",
+        "BEA CAINC4 personal income by major component, counties, 1969-2023 (line 50: wages "
+        "and salaries by place of work); the per-state files concatenated",
+        "https://apps.bea.gov/regional/downloadzip.htm (CAINC4, release of Nov 2024)",
+    ),
     "rpp": RawFile(
         "bea/MARPP_MSA_2008_2024.csv",
         "BEA Regional Price Parities by MSA (MARPP), 2008-2024",

@@ -30,6 +30,20 @@ def _read_cencounts(raw: Path) -> pd.DataFrame:
     return table.groupby("county")[columns].sum(min_count=1)
 
 
+@_reader("county_population_historical")
+def _read_county_names(raw: Path) -> pd.Series:
+    """County names ("VA Albemarle County") by FIPS code as in the file (not mapped to 2015
+    successors)."""
+    table = pd.read_csv(_raw_path(raw, "county_population_historical"), dtype=str)
+    table = table[~table["fips"].str.contains(".", regex=False)]
+    code = table["fips"].astype(int)
+    table = table[code % 1000 != 0]
+    return pd.Series(
+        table["name"].str.strip().to_numpy(),
+        index=table["fips"].astype(int).map(lambda x: f"{x:05d}").to_numpy(),
+    )
+
+
 @_reader("county_attributes")
 def _read_county_points(raw: Path) -> pd.DataFrame:
     info = pd.read_csv(_raw_path(raw, "county_attributes"), dtype=str)

@@ -58,8 +58,14 @@ INDUSTRY_GROUPS_1980 = tuple(f"dia{i:03d}" for i in range(1, 16))
 EDUCATION_1980 = tuple(f"dhm{i:03d}" for i in range(1, 6))
 
 
+#: Armed forces, male and female (dhx001, dhx005).
+ARMED_FORCES_1980 = ("dhx001", "dhx005")
+
+
 @_reader("nhgis_1980")
 def _read_nhgis_1980(raw: Path) -> pd.DataFrame:
-    """1980 county employed persons 16+ by industry group (dia001-015) and persons 25+ by
-    education (dhm001-005)."""
-    return _read_fixed_width(raw, "nhgis_1980", INDUSTRY_GROUPS_1980 + EDUCATION_1980)
+    """1980 county employed persons 16+ by industry group (dia001-015), persons 25+ by
+    education (dhm001-005) and armed forces (dhx001, dhx005)."""
+    return _read_fixed_width(
+        raw, "nhgis_1980", INDUSTRY_GROUPS_1980 + EDUCATION_1980 + ARMED_FORCES_1980
+    )

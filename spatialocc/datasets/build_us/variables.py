@@ -52,47 +52,49 @@ def _prov(
 
 def _wage_variable(
     wages15: WageFit,
-    wages80: WageFit,
+    m80: Measured1980,
     national_wage: dict[str, float],
     national_wage80: dict[str, float],
     m15: Measured2015,
 ) -> dict[str, tuple]:
     """``wage`` by year, occupation and city: 2015 OEWS metro mean wages brought to the ACS
-    2015 national level (measured where the metro has OEWS data), otherwise and in 1980 ACS
-    national medians shifted across cities (imputed)."""
+    2015 national level (measured where the metro has OEWS data, imputed elsewhere); 1980
+    BEA wages over NHGIS employed persons, split by a national premium."""
     unmatched = int((~m15.measured).sum())
     return {
         "wage": (
             ("year", "occupation", "city"),
-            np.exp(np.stack([wages80.log_wage, wages15.log_wage])),
+            np.exp(np.stack([m80.wages.log_wage, wages15.log_wage])),
             _prov(
                 f"2015: {OEWS} mean annual wage of SOC 11-29 (CNR) and 31-53 (nonCNR), "
                 "employment-weighted over major groups, times one national factor per "
                 "occupation (ACS 2015 1-year B24011 national median earnings over the "
                 "OEWS employment-weighted geometric mean across the CBSAs); cells flagged by "
-                "measured_wage",
+                "measured_wage. 1980: city average wage = BEA CAINC4 1980 wages and "
+                "salaries (line 50, place of work) over NHGIS 1980 employed civilians plus "
+                f"armed forces (ds107; {NHGIS_CITATION}), both over the CBSA's counties",
                 "partial",
-                f"2015, the {unmatched} CBSAs without OEWS data, and 1980: log w[k,n] = a[k] "
-                "+ b1[k] log L[n] + b2[k] S[n] +/- sigma v[n]/2 (S: CNR share) with (b1, b2) "
-                "making the univariate OLS slopes across CBSAs equal Table 1's on S (1.499 "
-                "CNR, 0.993 nonCNR) and, on log L, the premium's 0.022 split around the "
+                f"2015, the {unmatched} CBSAs without OEWS data: log w[k,n] = a[k] + b1[k] "
+                "log L[n] + b2[k] S[n] +/- sigma v[n]/2 (S: CNR share) with (b1, b2) making "
+                "the univariate OLS slopes across CBSAs equal Table 1's on S (1.499 CNR, "
+                "0.993 nonCNR) and, on log L, the premium's 0.022 split around the "
                 "occupations' mean 0.0545 (0.0655, 0.0435); sigma so corr(log size, log "
                 "premium) = 0.4 (paper, section 2), v ~ N(0,1) seeded; a[k] so the "
                 "employment-weighted mean of log w equals the ACS 2015 national median "
-                "(nonCNR: employment-weighted geometric mean of the four group medians); "
-                "1980: same slopes on the 1980 cross-section, levels = 2015 medians x SSA "
-                "average wage index 1980/2015 with the log premium scaled by "
-                f"{PREMIUM_RATIO_1980}",
+                "(nonCNR: employment-weighted geometric mean of the four group medians), "
+                "fitted on the imputed allocation of all CBSAs. 1980: the measured city "
+                "average split between CNR and nonCNR with the same premium in every city, "
+                "the 2015 national premium to the power "
+                f"{PREMIUM_RATIO_1980}, times one national factor "
+                f"({m80.wage_factor:.6f}) setting the national levels to the 2015 medians "
+                "x SSA average wage index 1980/2015",
                 coefficients=json.dumps(
-                    {
-                        "2015": wages15.coefficients,
-                        "1980": wages80.coefficients,
-                        "premium_noise_sd": wages15.premium_noise,
-                    }
+                    {"2015": wages15.coefficients, "premium_noise_sd": wages15.premium_noise}
                 ),
                 national_median_2015=json.dumps(national_wage),
                 national_level_1980=json.dumps(national_wage80),
                 oews_wage_factor_2015=json.dumps(m15.wage_factor),
+                bea_wage_factor_1980=json.dumps(m80.wage_factor),
             ),
         ),
     }
