@@ -12,9 +12,11 @@ deterministic root finder, so the same raw files always give the same file.
 Modules, in the order of the build: ``parameters`` (the seed, the paper's parameters and
 targets, the 1980 choices) and ``crosswalks`` (industry order and code mappings) read no
 file; ``raw_files`` lists the raw files and their errors, and ``read_cbsa``,
-``read_cbp_acs``, ``read_bea`` and ``read_historical`` read them, one raw folder each;
-``cities``, ``employment``, ``occupations``, ``wages``, ``input_output``, ``prices``,
-``impute_1980`` and ``instruments`` compute the pieces; ``facts`` measures the paper's
+``read_cbp_acs``, ``read_oews``, ``read_bea``, ``read_nhgis``, ``read_immigration`` and
+``read_historical`` read them, one raw source each; ``cities``, ``employment``,
+``occupations``, ``wages``, ``measured_2015``, ``input_output``, ``impute_1980``,
+``wages_1980``, ``measured_1980``, ``prices``, ``instruments`` and ``early_immigration``
+compute the pieces; ``facts`` measures the paper's
 section-2 moments; ``variables`` and ``metadata`` describe the Dataset; ``build`` runs the
 steps (:func:`build_us`) and ``cli`` writes the file (:func:`write_us`, :func:`main`).
 """

@@ -1,5 +1,7 @@
 """The US build, step by step: :func:`build_us` reads the cities, computes 2015 from the
-observed statistics, imputes 1980, and assembles the Dataset with its provenance.
+measured statistics (CBP, OEWS, ACS; the imputation kept for metros without OEWS data),
+1980 from the NHGIS and BEA county tables, the instruments, and assembles the Dataset with
+its provenance.
 """
 
 from __future__ import annotations
