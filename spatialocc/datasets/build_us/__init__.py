@@ -12,9 +12,11 @@ deterministic root finder, so the same raw files always give the same file.
 Modules, in the order of the build: ``parameters`` (the seed, the paper's parameters and
 targets, the 1980 choices) and ``crosswalks`` (industry order and code mappings) read no
 file; ``raw_files`` lists the raw files and their errors, and ``read_cbsa``,
-``read_cbp_acs``, ``read_bea`` and ``read_historical`` read them, one raw folder each;
-``cities``, ``employment``, ``occupations``, ``wages``, ``input_output``, ``prices``,
-``impute_1980`` and ``instruments`` compute the pieces; ``facts`` measures the paper's
+``read_cbp_acs``, ``read_oews``, ``read_bea``, ``read_nhgis``, ``read_immigration`` and
+``read_historical`` read them, one raw source each; ``cities``, ``employment``,
+``occupations``, ``wages``, ``measured_2015``, ``input_output``, ``impute_1980``,
+``wages_1980``, ``measured_1980``, ``prices``, ``instruments`` and ``early_immigration``
+compute the pieces; ``facts`` measures the paper's
 section-2 moments; ``variables`` and ``metadata`` describe the Dataset; ``build`` runs the
 steps (:func:`build_us`) and ``cli`` writes the file (:func:`write_us`, :func:`main`).
 """
@@ -35,8 +37,8 @@ from spatialocc.datasets.build_us.crosswalks import (
 )
 from spatialocc.datasets.build_us.employment import employment_scale_2015, naics_codes_used
 from spatialocc.datasets.build_us.facts import stylized_facts
-from spatialocc.datasets.build_us.impute_1980 import Imputed1980
 from spatialocc.datasets.build_us.input_output import InputOutput
+from spatialocc.datasets.build_us.measured_1980 import Measured1980
 from spatialocc.datasets.build_us.metadata import GAZ_POINT
 from spatialocc.datasets.build_us.occupations import SortingFit
 from spatialocc.datasets.build_us.parameters import (
@@ -59,7 +61,6 @@ from spatialocc.datasets.build_us.parameters import (
     SEED,
     SHARE_P76,
     SHARE_P95,
-    SORTING_1980,
     TABLE1,
     THETA,
     USE_YEARS,
@@ -107,7 +108,6 @@ __all__ = [
     "SEED",
     "SHARE_P76",
     "SHARE_P95",
-    "SORTING_1980",
     "TABLE1",
     "THETA",
     "TRADABLE",
@@ -115,8 +115,8 @@ __all__ = [
     "USE_YEARS",
     "WAGE_SLOPES",
     "YEARS",
-    "Imputed1980",
     "InputOutput",
+    "Measured1980",
     "PriceIndices",
     "RawDataFormatError",
     "RawDataMissingError",

@@ -21,6 +21,15 @@ def _figure2(wage: np.ndarray, L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return actual, (delta[:, None] * sigma).sum(axis=0)
 
 
+def _corr(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson correlation; NaN when either series is constant up to rounding (e.g. the 1980
+    premium, the same in every city)."""
+    for z in (x, y):
+        if np.ptp(z) <= 1e-12 * max(1.0, float(np.abs(z).max())):
+            return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
 def stylized_facts(wage: xr.DataArray, employment: xr.DataArray) -> dict[str, float]:
     """The paper's section-2 moments across cities for one year.
 
@@ -37,7 +46,8 @@ def stylized_facts(wage: xr.DataArray, employment: xr.DataArray) -> dict[str, fl
         ``corr_size_share`` (paper 0.57), ``corr_size_premium`` (0.4), ``slope_share_on_size``,
         ``slope_premium_on_size``, Table 1's univariate slopes ``table1_<dep>_<regressor>``,
         ``figure2_slope`` (OLS slope of the actual CNR wage-bill share on the industry-predicted
-        one; above 1 in the paper) and ``figure2_corr``.
+        one; above 1 in the paper) and ``figure2_corr``. Correlations with a series constant
+        across cities are NaN.
     """
     w = wage.transpose("occupation", "city").sel(occupation=list(OCCUPATIONS)).to_numpy()
     L = (
@@ -53,13 +63,13 @@ def stylized_facts(wage: xr.DataArray, employment: xr.DataArray) -> dict[str, fl
     premium = log_w[0] - log_w[1]
     actual, predicted = _figure2(w, L)
     out = {
-        "corr_size_share": float(np.corrcoef(log_size, share)[0, 1]),
-        "corr_size_premium": float(np.corrcoef(log_size, premium)[0, 1]),
-        "corr_share_premium": float(np.corrcoef(share, premium)[0, 1]),
+        "corr_size_share": _corr(log_size, share),
+        "corr_size_premium": _corr(log_size, premium),
+        "corr_share_premium": _corr(share, premium),
         "slope_share_on_size": _ols_slope(share, log_size),
         "slope_premium_on_size": _ols_slope(premium, log_size),
         "figure2_slope": _ols_slope(actual, predicted),
-        "figure2_corr": float(np.corrcoef(actual, predicted)[0, 1]),
+        "figure2_corr": _corr(actual, predicted),
         "share_p76": float(np.quantile(share, 0.76)),
         "share_p95": float(np.quantile(share, 0.95)),
     }

@@ -1,5 +1,5 @@
 """The coordinates of the US dataset with their sources, and its global attributes: what is
-observed and what imputed, the currency, the years, the seed, the 2015 calibration moments,
+observed and what imputed, the currency, the years, the seed, the 2015 moments of section 2,
 the ACS national CNR share, and how the file was built.
 """
 
@@ -12,6 +12,7 @@ import pandas as pd
 
 from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, TRADABLE
 from spatialocc.datasets.build_us.parameters import BUILD_COMMAND, OCCUPATIONS, SEED, YEARS
+from spatialocc.datasets.build_us.read_nhgis import NHGIS_CITATION
 from spatialocc.datasets.price_levels import CPI_U_SOURCE
 
 GAZ_POINT = "Census 2015 Gazetteer of CBSAs (INTPTLAT/INTPTLONG internal point)"
@@ -58,40 +59,53 @@ def _coordinates(cities: pd.DataFrame, codes: Sequence[str]) -> dict[str, object
 
 
 def _global_attributes(
-    n_rpp: int, N: int, facts15: dict[str, float], acs_overall: float, acs_private: float
+    n_rpp: int,
+    n_oews: int,
+    N: int,
+    facts15: dict[str, float],
+    acs_overall: float,
+    acs_private: float,
 ) -> dict[str, object]:
-    """The Dataset's attributes; ``n_rpp`` of the ``N`` cities have an RPP area."""
+    """The Dataset's attributes; ``n_rpp`` of the ``N`` cities have an RPP area, ``n_oews``
+    OEWS data."""
     return {
         "title": "spatialocc US dataset: 382 metropolitan CBSAs, 22 industries, CNR/nonCNR, "
         "1980 and 2015",
         "summary": (
             "Closest public-statistics counterpart of the Cognitive Hubs paper's data. "
             "Observed: CBSA list, names, coordinates, distances, census divisions (Census); "
-            "city-industry employment totals (CBP 2019 scaled to 2015); national CNR shares by "
-            "industry and national median earnings (ACS 2015); input-output and value-added "
+            "city-industry employment totals (CBP 2019 scaled to 2015); occupation totals and "
+            "mean wages by metro (BLS OEWS May 2025, brought to 2015 by national factors; "
+            f"{n_oews} of {N} CBSAs, flagged by measured_employment and measured_wage); "
+            "national CNR shares by industry and national median earnings (ACS 2015); "
+            "input-output and value-added "
             "shares (BEA Use tables 2011-2015); rent and services price indices (BEA RPP, "
-            f"{n_rpp} of {N} CBSAs); 1920 population and land-grant colleges (instruments); "
-            "parameters from the paper. Imputed (seeded, documented): occupation mixes within "
-            "city-industries, wages by occupation and city, prices of the unmatched CBSAs, "
-            "every 1980 allocation (city sizes observed from 1980 county population), and "
+            f"{n_rpp} of {N} CBSAs); 1920 population, land-grant colleges and early immigration "
+            "(1900 and 1970 foreign-born shares; instruments); "
+            "parameters from the paper. Imputed (seeded, documented): occupation totals and "
+            f"wages of the {N - n_oews} CBSAs without OEWS data, prices of the unmatched CBSAs, "
+            "the 1980 split of city wages by occupation, national industry totals and national "
+            "CNR share (1980 city employment, its industry pattern and college shares from the "
+            "NHGIS 1980 county table, city average wages from BEA over NHGIS), and "
             "1980 input-output shares (1997 stand-in)."
         ),
         "observed_variables": "price_level, distance, theta, nu, epsilon, consumption_share, "
-        "land_grant_college",
+        "land_grant_college, immigrant_enclave, measured_employment, measured_wage",
         "currency": "wages in nominal dollars of their year (2015: ACS 2015 dollars; 1980: "
-        "1980 dollars, the 2015 levels scaled by the SSA average wage index); price_level: "
-        + CPI_U_SOURCE,
-        "partially_observed_variables": "employment, price_nontradable, value_added_share, "
+        "1980 dollars, national levels = the 2015 levels scaled by the SSA average wage index); "
+        "price_level: " + CPI_U_SOURCE,
+        "partially_observed_variables": "employment, wage, price_nontradable, value_added_share, "
         "input_share, historical_population",
-        "imputed_variables": "wage, trade_cost_elasticity",
-        "not_included": "immigrant_enclave: no public CBSA-level source of the shift-share "
-        "(1980 foreign-born population by origin country) is in the raw files",
+        "imputed_variables": "trade_cost_elasticity",
+        "nhgis_citation": "derived metro aggregates of IPUMS NHGIS county tables: "
+        + NHGIS_CITATION,
         "years": "2015 denotes the 2011-2015 window (ACS convention): employment from CBP 2019 "
         "scaled to 2015, Use tables averaged over 2011-2015, RPP averaged over 2011-2015; "
-        "1980 uses 1980 county population for city sizes and the 1997 Use table as the "
-        "input-output stand-in",
+        "1980 uses the NHGIS 1980 county table (employed persons by industry group, "
+        "education) with the national level of 1980 county population, and the 1997 Use "
+        "table as the input-output stand-in",
         "seed": SEED,
-        "calibration_moments_2015": json.dumps({k: round(v, 6) for k, v in facts15.items()}),
+        "moments_2015": json.dumps({k: round(v, 6) for k, v in facts15.items()}),
         "acs_national_cnr_share": json.dumps(
             {"all_industries": acs_overall, "excluding_public_administration": acs_private}
         ),

@@ -57,9 +57,6 @@ WAGE_SLOPES = {
 #: National CNR share of employment in 1980 [choice]: about 0.26, the 1980 Census share of
 #: "managerial and professional specialty" plus "technicians" occupations (roughly SOC 11-29).
 CNR_SHARE_1980 = 0.26
-#: Loading of 1980 occupational sorting on the 2015 one [choice]: less dispersion in 1980
-#: (the paper's Figure 18).
-SORTING_1980 = 0.5
 #: Log-shrinkage of 1980 non-tradable employment shares towards the national share [choice].
 NONTRADABLE_SHRINK_1980 = 0.5
 #: Social Security national average wage index, 1980 and 2015 (dollars) [choice: nominal scale].
@@ -72,3 +69,9 @@ USE_YEARS = {2015: (2011, 2012, 2013, 2014, 2015), 1980: (1997,)}
 #: Years of Regional Price Parities averaged for 2015 (the 2011-2015 window).
 RPP_YEARS = ("2011", "2012", "2013", "2014", "2015")
 RPP_LINES = {REAL_ESTATE: "3", COMPOSITE: "5"}
+
+# -- 2015 measured occupation mix --------------------------------------------------------------
+#: Raking of 2015 employment to its three margins: stop when every margin holds to this
+#: relative error; fail after this many iterations.
+IPF_TOLERANCE = 1e-12
+IPF_MAX_ITERATIONS = 10_000

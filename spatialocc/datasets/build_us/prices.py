@@ -23,11 +23,17 @@ def _title_places(title: str) -> tuple[set[str], set[str]]:
 
 
 def _rpp_crosswalk(cities: pd.DataFrame, rpp: pd.DataFrame) -> dict[str, str]:
-    """2015 CBSA code -> RPP area code: same code, else a renamed area sharing a principal
-    city and a state (codes changed in the 2018 and 2023 delineations)."""
+    """2015 CBSA code -> RPP area code (:func:`_area_crosswalk`)."""
     names = (
         rpp[rpp["LineCode"] == "1"].set_index("GeoFIPS")["GeoName"].str.replace(" *", "").to_dict()
     )
+    return _area_crosswalk(cities, names)
+
+
+def _area_crosswalk(cities: pd.DataFrame, names: dict[str, str]) -> dict[str, str]:
+    """2015 CBSA code -> area code of a later delineation (``names``: code -> "Places, ST"):
+    same code, else the one renamed area sharing a principal city and a state (codes changed
+    in the 2018 and 2023 delineations)."""
     out = {c: c for c in cities.index if c in names}
     taken = set(out.values())
     for code in cities.index.difference(list(out)):

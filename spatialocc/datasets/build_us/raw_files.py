@@ -84,11 +84,57 @@ RAW_FILES: dict[str, RawFile] = {
         "ACS 2015 table B24011 variable labels",
         "https://api.census.gov/data/2015/acs/acs1/groups/B24011.html",
     ),
+    "oews": RawFile(
+        "occupation/oews_may2025_metro_nonmetro_by_occ.csv.gz",
+        "BLS Occupational Employment and Wage Statistics, May 2025, metropolitan and "
+        "nonmetropolitan areas by occupation (employment, mean annual wage)",
+        "https://www.bls.gov/oes/tables.htm (May 2025, metropolitan and nonmetropolitan "
+        "area, all data; or the oe.* flat files at https://download.bls.gov/pub/time.series/oe/)",
+    ),
+    "nhgis_1970": RawFile(
+        "census_county/nhgis0008_ds98_1970_county.dat",
+        "IPUMS NHGIS 1970 census county table (ds98): nativity (c0z), education, industry; "
+        "fixed-width",
+        "https://www.nhgis.org (1970 Census, Count 4Pa sample-based, county; cite NHGIS, "
+        "doi:10.18128/D050.V11.0); this copy: github.com/larsvilhuber/MobZ raw/nhgis/",
+    ),
+    "nhgis_1970_layout": RawFile(
+        "census_county/nhgis0008_ds98_1970_county_layout.csv",
+        "column layout of the NHGIS 1970 county table (variable, start, end, label)",
+        "https://www.nhgis.org (the extract's codebook); this copy: transcribed from "
+        "github.com/larsvilhuber/MobZ raw/nhgis/ Stata infix files",
+    ),
+    "nhgis_1980": RawFile(
+        "census_county/nhgis0012_ds107_1980_county.dat",
+        "IPUMS NHGIS 1980 census STF 3 county table (ds107): nativity, education, labour "
+        "force, employed persons by 15 industry groups; fixed-width",
+        "https://www.nhgis.org (1980 Census, STF 3, county; cite NHGIS, "
+        "doi:10.18128/D050.V11.0); this copy: github.com/larsvilhuber/MobZ raw/nhgis/",
+    ),
+    "nhgis_1980_layout": RawFile(
+        "census_county/nhgis0012_ds107_1980_county_layout.csv",
+        "column layout of the NHGIS 1980 county table (variable, start, end, label)",
+        "https://www.nhgis.org (the extract's codebook); this copy: transcribed from "
+        "github.com/larsvilhuber/MobZ raw/nhgis/ Stata infix files",
+    ),
+    "foreign_born_1900_cities": RawFile(
+        "immigration/1900-census-immigrant-pop-metro.csv",
+        "1900 census, Vol. 1, Table 35: foreign-born population of the 161 cities of 25,000 "
+        "or more (transcription)",
+        "https://www.census.gov/library/publications/1901/dec/vol-01-population.html "
+        "(Table 35); this copy: github.com/stacker-media/data 1900-census-immigrant-city/",
+    ),
     "use_tables": RawFile(
         "bea/IOUse_Before_Redefinitions_PRO_1997-2016_Summary.xlsx",
         "BEA summary Use tables before redefinitions, producers' prices, 1997-2016",
         "https://www.bea.gov/industry/input-output-accounts-data (Use tables, summary, "
         "before redefinitions, 1997-2016 release of November 2017)",
+    ),
+    "bea_county_wages": RawFile(
+        "bea/CAINC4_counties_1969_2023.csv.gz",
+        "BEA CAINC4 personal income by major component, counties, 1969-2023 (line 50: wages "
+        "and salaries by place of work); the per-state files concatenated",
+        "https://apps.bea.gov/regional/downloadzip.htm (CAINC4, release of Nov 2024)",
     ),
     "rpp": RawFile(
         "bea/MARPP_MSA_2008_2024.csv",

@@ -1,7 +1,8 @@
 """Readers of the BEA files (``bea/`` under the raw folder).
 
 The summary Use tables before redefinitions at producers' prices, 1997-2016 (an Excel
-workbook, read with ``openpyxl``), and the Regional Price Parities by MSA (MARPP), 2008-2024.
+workbook, read with ``openpyxl``), the Regional Price Parities by MSA (MARPP), 2008-2024,
+and the county wages and salaries of CAINC4 (line 50), 1969-2023.
 """
 
 from __future__ import annotations
@@ -49,3 +50,20 @@ def _read_rpp(raw: Path) -> pd.DataFrame:
     rpp["GeoFIPS"] = rpp["GeoFIPS"].str.strip().str.strip('"')
     rpp["LineCode"] = rpp["LineCode"].str.strip()
     return rpp
+
+
+@_reader("bea_county_wages")
+def _read_county_wages(raw: Path, year: str) -> pd.DataFrame:
+    """Wages and salaries by place of work (CAINC4 line 50), dollars of ``year``, by BEA
+    county unit: columns ``name`` and ``wages`` (NaN where BEA reports "(NA)" or "(D)")."""
+    table = pd.read_csv(_raw_path(raw, "bea_county_wages"), dtype=str, encoding="latin-1")
+    table.columns = [c.strip() for c in table.columns]
+    table = table[table["LineCode"].str.strip() == "50"]
+    if table.empty:
+        raise ValueError("no line 50 (wages and salaries) rows")
+    fips = table["GeoFIPS"].str.strip().str.strip('"')
+    wages = pd.to_numeric(table[year].str.strip(), errors="coerce") * 1000.0  # thousands
+    return pd.DataFrame(
+        {"name": table["GeoName"].str.strip().to_numpy(), "wages": wages.to_numpy()},
+        index=pd.Index(fips.to_numpy(), name="unit"),
+    )

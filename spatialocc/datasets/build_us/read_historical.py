@@ -24,9 +24,24 @@ def _read_cencounts(raw: Path) -> pd.DataFrame:
     table = table[code % 1000 != 0].copy()  # drop the US and state rows
     table["county"] = table["fips"].astype(int).map(lambda x: f"{x:05d}")
     table["county"] = table["county"].replace(COUNTY_SUCCESSORS)
-    for col in ("pop1920", "pop1980"):
+    columns = ["pop1900", "pop1920", "pop1980"]
+    for col in columns:
         table[col] = pd.to_numeric(table[col], errors="coerce")
-    return table.groupby("county")[["pop1920", "pop1980"]].sum(min_count=1)
+    return table.groupby("county")[columns].sum(min_count=1)
+
+
+@_reader("county_population_historical")
+def _read_county_names(raw: Path) -> pd.Series:
+    """County names ("VA Albemarle County") by FIPS code as in the file (not mapped to 2015
+    successors)."""
+    table = pd.read_csv(_raw_path(raw, "county_population_historical"), dtype=str)
+    table = table[~table["fips"].str.contains(".", regex=False)]
+    code = table["fips"].astype(int)
+    table = table[code % 1000 != 0]
+    return pd.Series(
+        table["name"].str.strip().to_numpy(),
+        index=table["fips"].astype(int).map(lambda x: f"{x:05d}").to_numpy(),
+    )
 
 
 @_reader("county_attributes")

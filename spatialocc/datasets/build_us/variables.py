@@ -15,24 +15,29 @@ import numpy as np
 import pandas as pd
 
 from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, RE, TRADE_COST
-from spatialocc.datasets.build_us.impute_1980 import Imputed1980
+from spatialocc.datasets.build_us.early_immigration import EarlyImmigration
 from spatialocc.datasets.build_us.input_output import InputOutput
+from spatialocc.datasets.build_us.measured_1980 import Measured1980
+from spatialocc.datasets.build_us.measured_2015 import Measured2015
 from spatialocc.datasets.build_us.occupations import SortingFit
 from spatialocc.datasets.build_us.parameters import (
     CNR_SHARE_1980,
     EPSILON,
+    IPF_TOLERANCE,
     NU,
     PAPER,
     PREMIUM_RATIO_1980,
-    SORTING_1980,
     THETA,
     YEARS,
 )
 from spatialocc.datasets.build_us.prices import PriceIndices
+from spatialocc.datasets.build_us.read_nhgis import NHGIS_CITATION
 from spatialocc.datasets.build_us.wages import WageFit
 from spatialocc.datasets.geography import distance_matrix
 from spatialocc.datasets.industries import COMPOSITE, TRADE_COST_SOURCE
 from spatialocc.datasets.price_levels import CPI_U_SOURCE, cpi_u
+
+OEWS = "BLS OEWS May 2025 (metropolitan areas by occupation, 2023 delineation)"
 
 
 def _prov(
@@ -47,79 +52,135 @@ def _prov(
 
 def _wage_variable(
     wages15: WageFit,
-    wages80: WageFit,
+    m80: Measured1980,
     national_wage: dict[str, float],
     national_wage80: dict[str, float],
+    m15: Measured2015,
 ) -> dict[str, tuple]:
-    """``wage`` by year, occupation and city: ACS national medians shifted across cities
-    (imputed)."""
+    """``wage`` by year, occupation and city: 2015 OEWS metro mean wages brought to the ACS
+    2015 national level (measured where the metro has OEWS data, imputed elsewhere); 1980
+    BEA wages over NHGIS employed persons, split by a national premium."""
+    unmatched = int((~m15.measured).sum())
     return {
         "wage": (
             ("year", "occupation", "city"),
-            np.exp(np.stack([wages80.log_wage, wages15.log_wage])),
+            np.exp(np.stack([m80.wages.log_wage, wages15.log_wage])),
             _prov(
-                "ACS 2015 1-year table B24011 (national median earnings of the CNR group "
-                "and of the other four groups) shifted by the elasticities of the paper's "
-                "Table 1",
-                "false",
-                "log w[k,n] = a[k] + b1[k] log L[n] + b2[k] S[n] +/- sigma v[n]/2 (S: "
-                "CNR share) with (b1, b2) making the univariate OLS slopes across CBSAs "
-                "equal Table 1's on S (1.499 CNR, 0.993 nonCNR) and, on log L, the "
-                "premium's 0.022 split around the occupations' mean 0.0545 (0.0655, "
-                "0.0435: Table 1's 0.059 and 0.050 differ by 0.009, not 0.022); sigma so "
-                "corr(log size, log premium) = 0.4 (paper, section 2), v ~ N(0,1) seeded; "
-                "a[k] so the employment-weighted mean of log w equals the ACS 2015 national "
-                "median (nonCNR: employment-weighted geometric mean of the four group "
-                "medians); 1980: same slopes on the 1980 cross-section, levels = 2015 "
-                "medians x SSA average wage index 1980/2015 with the log premium scaled by "
-                f"{PREMIUM_RATIO_1980}",
+                f"2015: {OEWS} mean annual wage of SOC 11-29 (CNR) and 31-53 (nonCNR), "
+                "employment-weighted over major groups, times one national factor per "
+                "occupation (ACS 2015 1-year B24011 national median earnings over the "
+                "OEWS employment-weighted geometric mean across the CBSAs); cells flagged by "
+                "measured_wage. 1980: city average wage = BEA CAINC4 1980 wages and "
+                "salaries (line 50, place of work) over NHGIS 1980 employed civilians plus "
+                f"armed forces (ds107; {NHGIS_CITATION}), both over the CBSA's counties",
+                "partial",
+                f"2015, the {unmatched} CBSAs without OEWS data: log w[k,n] = a[k] + b1[k] "
+                "log L[n] + b2[k] S[n] +/- sigma v[n]/2 (S: CNR share) with (b1, b2) making "
+                "the univariate OLS slopes across CBSAs equal Table 1's on S (1.499 CNR, "
+                "0.993 nonCNR) and, on log L, the premium's 0.022 split around the "
+                "occupations' mean 0.0545 (0.0655, 0.0435); sigma so corr(log size, log "
+                "premium) = 0.4 (paper, section 2), v ~ N(0,1) seeded; a[k] so the "
+                "employment-weighted mean of log w equals the ACS 2015 national median "
+                "(nonCNR: employment-weighted geometric mean of the four group medians), "
+                "fitted on the imputed allocation of all CBSAs. 1980: the measured city "
+                "average split between CNR and nonCNR with the same premium in every city, "
+                "the 2015 national premium to the power "
+                f"{PREMIUM_RATIO_1980}, times one national factor "
+                f"({m80.wage_factor:.6f}) setting the national levels to the 2015 medians "
+                "x SSA average wage index 1980/2015",
                 coefficients=json.dumps(
-                    {
-                        "2015": wages15.coefficients,
-                        "1980": wages80.coefficients,
-                        "premium_noise_sd": wages15.premium_noise,
-                    }
+                    {"2015": wages15.coefficients, "premium_noise_sd": wages15.premium_noise}
                 ),
                 national_median_2015=json.dumps(national_wage),
                 national_level_1980=json.dumps(national_wage80),
+                oews_wage_factor_2015=json.dumps(m15.wage_factor),
+                bea_wage_factor_1980=json.dumps(m80.wage_factor),
             ),
         ),
     }
 
 
-def _employment_variable(L15: np.ndarray, y80: Imputed1980, fit: SortingFit) -> dict[str, tuple]:
-    """``employment`` by year, occupation, industry and city: CBP totals split by occupation
-    (2015) and the imputed 1980 allocation."""
-    L80 = y80.employment
+def _employment_variable(
+    L15: np.ndarray, m80: Measured1980, fit: SortingFit, m15: Measured2015
+) -> dict[str, tuple]:
+    """``employment`` by year, occupation, industry and city: measured margins raked (2015:
+    CBP, OEWS, ACS; 1980: NHGIS industry groups and college shares)."""
+    unmatched = int((~m15.measured).sum())
     return {
         "employment": (
             ("year", "occupation", "industry", "city"),
-            np.stack([L80, L15]),
+            np.stack([m80.employment, L15]),
             _prov(
-                "County Business Patterns 2019 (employment by CBSA and NAICS, crosswalk "
-                "in datasets/README.md) scaled to 2015 by CBSA population (Census PEP "
-                "vintage 2017); 1980 city totals from Census 1980 county population; "
-                "occupation split from ACS 2015 B24050 national CNR shares by industry",
+                "2015: County Business Patterns 2019 (employment by CBSA and NAICS, crosswalk "
+                "in datasets/README.md) scaled to 2015 by CBSA population (Census PEP vintage "
+                f"2017); occupation totals by city from {OEWS} (CNR = SOC 11-29); national "
+                "CNR shares by industry from ACS 2015 B24050; the three margins combined by "
+                "iterative proportional fitting; cells flagged by measured_employment. "
+                "1980: employed persons 16+ by 14 industry groups and persons 25+ with 4+ "
+                f"years of college, NHGIS 1980 county table (ds107; {NHGIS_CITATION}), summed "
+                "over each CBSA's 2015 counties; national level from Census 1980 county "
+                "population",
                 "partial",
-                "2015: city-industry totals observed (2019, scaled by (pop2015/pop2017)^2); "
-                "CNR shares = expit(logit national[j] + c[j] + delta[n]), delta = "
+                "2015: each CBSA's OEWS CNR share moved by one national logit shift "
+                f"({m15.logit_shift:.6f}) so that the CNR total equals the ACS 2015 one of "
+                "the CBP industry mix; L[k,j,n] raked from a constant seed to the CBP "
+                "(j,n), city-occupation (k,n) and ACS (k,j) margins (relative tolerance "
+                f"{IPF_TOLERANCE:g}, {m15.ipf_iterations} iterations); the {unmatched} "
+                "CBSAs without OEWS data keep the imputed city CNR share: mean of "
+                "expit(logit national[j] + c[j] + delta[n]) over their industries, delta = "
                 "loading*z(log size) + spread*u, u ~ N(0,1) seeded, calibrated to "
                 "corr(log size, CNR share) = 0.57 and the 76th-95th percentile gap "
-                "0.36-0.42, c[j] keeping ACS national shares by industry; 1980: city "
-                "totals = 1980 population x 2015 employment/population ratio; industry mix "
-                "= 2015 pattern (non-tradable shares shrunk halfway to the national share) "
-                "raked so that industries' wage-bill shares move like their BEA "
-                "compensation shares from 2011-2015 to 1997; CNR shares with half the 2015 "
-                f"city deviation and a national share of {CNR_SHARE_1980}",
+                "0.36-0.42. 1980: a group covering several industries split by the city's "
+                "2015 CBP employment of the NAICS codes the group covers (national pattern "
+                f"in {len(m80.fallback)} group-city cells without any); city totals x one "
+                f"national factor ({m80.national_factor:.6f}) so that the total is the 1980 "
+                "population times the 2015 employment/population ratio; CNR shares: logit "
+                "S[n] = logit college[n] + kappa, industries' = ACS 2015 shares moved by one "
+                f"logit shift, national share {CNR_SHARE_1980} [choice], raked as in 2015",
                 employment_scale_2015="(pop2015 / pop2017) ** 2 per CBSA, PEP vintage 2017",
                 calibration=json.dumps(
                     {
                         "loading": fit.loading,
                         "spread": fit.spread,
-                        "sorting_1980": SORTING_1980,
-                        "shift_1980": y80.shift,
+                        "kappa_1980": m80.logit_shift,
+                        "national_factor_1980": m80.national_factor,
                     }
                 ),
+                oews_logit_shift_2015=json.dumps(m15.logit_shift),
+                oews_national_cnr_share=json.dumps(m15.oews_share),
+                oews_areas_renamed=json.dumps({c: a for c, a in m15.match.items() if c != a}),
+                industry_groups_1980_split_by_national_pattern=json.dumps(m80.fallback),
+            ),
+        ),
+    }
+
+
+def _provenance_variables(m15: Measured2015, shape: tuple[int, int, int]) -> dict[str, tuple]:
+    """Per-cell flags: ``measured_employment`` and ``measured_wage`` are True where the cell
+    comes from a measured source of that city (2015: the city has OEWS data)."""
+    K, J, N = shape
+    wage = np.zeros((2, K, N), dtype=bool)
+    wage[1] = m15.measured[None, :]
+    employment = np.zeros((2, K, J, N), dtype=bool)
+    employment[1] = m15.measured[None, None, :]
+    flag = "True where the cell's occupation total by city is measured"
+    return {
+        "measured_employment": (
+            ("year", "occupation", "industry", "city"),
+            employment,
+            _prov(
+                f"{flag}: 2015 CBSAs with {OEWS} data (raked with the measured CBP and ACS "
+                "margins); False for the imputed cells (2015 CBSAs without OEWS data, 1980)",
+                "true",
+            ),
+        ),
+        "measured_wage": (
+            ("year", "occupation", "city"),
+            wage,
+            _prov(
+                f"True where the wage is a measured metro mean: 2015 CBSAs with {OEWS} "
+                "data; False for the imputed cells (2015 CBSAs without OEWS data, 1980)",
+                "true",
             ),
         ),
     }
@@ -284,6 +345,35 @@ def _instrument_variables(
                 "Penobscot ME, Georgia -> Clarke GA), flag on the county's 2015 CBSA",
                 "true",
                 universities=json.dumps(hosts),
+            ),
+        ),
+    }
+
+
+def _immigration_variable(cities: pd.DataFrame, im: EarlyImmigration) -> dict[str, tuple]:
+    """The early-immigration instrument ``immigrant_enclave``: the 1900 foreign-born share
+    where a large 1900 city lies in the CBSA, the 1970 share elsewhere."""
+    codes = np.asarray(cities.index)
+    return {
+        "immigrant_enclave": (
+            ("city",),
+            im.share,
+            _prov(
+                "early-immigration instrument (paper, after Card 2001): foreign-born share "
+                "of population. CBSAs holding a city of 25,000+ in 1900: foreign born of "
+                "those cities (1900 census, Vol. 1, Table 35) over the 1900 population of "
+                "the CBSA's July 2015 counties (NBER cencounts); other CBSAs: 1970 foreign "
+                "born over native plus foreign born of the CBSA's counties (NHGIS 1970 "
+                f"county table ds98, c0z001-002; {NHGIS_CITATION}). Limits: the 1900 share "
+                "counts only the immigrants of the large cities (an understatement), and "
+                "the two years measure different immigration eras",
+                "true",
+                cbsas_from_1900=json.dumps(
+                    {str(c): im.cities_1900[c] for c in codes[im.from_1900]}
+                ),
+                share_1970=json.dumps(
+                    {str(c): round(float(x), 12) for c, x in zip(codes, im.share_1970, strict=True)}
+                ),
             ),
         ),
     }
