@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.ipums_fixture import HEADER, LAYOUT, VAR  # noqa: E402
+from tests.ipums_fixture import LAYOUT, codebook  # noqa: E402
 
 
 def write_large(folder: Path, n: int, seed: int = 0, block: int = 1_000_000, cities=None) -> Path:
@@ -31,24 +31,8 @@ def write_large(folder: Path, n: int, seed: int = 0, block: int = 1_000_000, cit
     codes), written in blocks."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = "usa_large"
-    xml, start = [HEADER.format(stem=stem)], 1
-    names = list(LAYOUT)
-    for name in names:
-        width, dcml, numeric = LAYOUT[name]
-        xml.append(
-            VAR.format(
-                name=name,
-                dcml=dcml,
-                intrvl="contin" if dcml else "discrete",
-                start=start,
-                end=start + width - 1,
-                width=width,
-                kind="numeric" if numeric else "character",
-            )
-        )
-        start += width
-    xml.append("  </dataDscr>\n</codeBook>\n")
-    (folder / f"{stem}.xml").write_text("".join(xml))
+    names = [name for name in LAYOUT if name not in ("METAREAD", "METAREA")]  # an ACS extract
+    (folder / f"{stem}.xml").write_text(codebook(stem, names))
     rng = np.random.default_rng(seed)
     if cities is None:
         cities = np.sort(rng.choice(np.arange(10_000, 50_000), 380, replace=False))

@@ -91,11 +91,10 @@ def records(n: int = 4_000, seed: int = 0, cities=(10180, 10420, 12060)) -> pd.D
     return frame
 
 
-def write_extract(folder: Path, frame: pd.DataFrame, stem: str = "usa_00001") -> Path:
-    """The codebook (returned) and the gzipped fixed-width data file of ``frame``."""
-    lines, xml, start = [], [HEADER.format(stem=stem)], 1
-    fields = []
-    for name in frame.columns:
+def codebook(stem: str, names: list[str]) -> str:
+    """A DDI 2.5 codebook of the variables ``names`` (in :data:`LAYOUT`), laid out in order."""
+    xml, start = [HEADER.format(stem=stem)], 1
+    for name in names:
         width, dcml, numeric = LAYOUT[name]
         xml.append(
             VAR.format(
@@ -108,9 +107,15 @@ def write_extract(folder: Path, frame: pd.DataFrame, stem: str = "usa_00001") ->
                 kind="numeric" if numeric else "character",
             )
         )
-        fields.append((name, width, dcml, numeric))
         start += width
     xml.append("  </dataDscr>\n</codeBook>\n")
+    return "".join(xml)
+
+
+def write_extract(folder: Path, frame: pd.DataFrame, stem: str = "usa_00001") -> Path:
+    """The codebook (returned) and the gzipped fixed-width data file of ``frame``."""
+    lines = []
+    fields = [(name, *LAYOUT[name]) for name in frame.columns]
     for row in frame.itertuples(index=False):
         cells = []
         for (_name, width, dcml, numeric), value in zip(fields, row, strict=True):
@@ -119,7 +124,7 @@ def write_extract(folder: Path, frame: pd.DataFrame, stem: str = "usa_00001") ->
             else:
                 cells.append(f"{value!s:<{width}}"[:width])
         lines.append("".join(cells))
-    (folder / f"{stem}.xml").write_text("".join(xml))
+    (folder / f"{stem}.xml").write_text(codebook(stem, list(frame.columns)))
     with gzip.open(folder / f"{stem}.dat.gz", "wt") as f:
         f.write("\n".join(lines) + "\n")
     return folder / f"{stem}.xml"
