@@ -84,7 +84,7 @@ def run_dense(n_cities: int) -> dict[str, float]:
         st = eq.evaluate(eco, w, L, r, P, np.zeros((J, N)), policy)
         start = time.perf_counter()
         A = np.zeros((J, N, J, N))  # A[j, m, j, n] = pi[j, n, m] (sales of m to n)
-        pi = eco.K_trade * st.phi[:, None, :] / st.market_access[:, :, None]
+        pi = eco.K_trade.dense() * st.phi[:, None, :] / st.market_access[:, :, None]
         for b, j in enumerate(np.flatnonzero(T)):
             A[j, :, j, :] = pi[b].T
         for j in np.flatnonzero(~T):

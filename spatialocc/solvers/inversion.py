@@ -350,7 +350,7 @@ def invert_arrays(
     if trade_shares:
         pi = np.zeros((J, N, N))
         pi[NT] = np.eye(N)[None]
-        pi[T] = K * phi[:, None, :] / Phi[:, :, None]
+        pi[T] = K.dense() * phi[:, None, :] / Phi[:, :, None]
         outputs = (*outputs, pi)
     return outputs
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from spatialocc.solvers.policies import PolicyInput, PolicyRule
 from spatialocc.solvers.preferences import Preferences
-from spatialocc.solvers.trade import market_access, sales, trade_kernel
+from spatialocc.solvers.trade import TradeKernel, market_access, sales, trade_kernel
 
 #: The endogenous variables of section 2 that both the inversion (at the data) and a solve
 #: return, in the order of their kernels' outputs.
@@ -67,7 +67,7 @@ class Economy:
     eps: float
     tradable: np.ndarray
     preferences: Preferences
-    K_trade: np.ndarray = field(init=False, repr=False)
+    K_trade: TradeKernel = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.tradable = np.asarray(self.tradable, dtype=bool)
@@ -171,7 +171,7 @@ def log_unit_cost(
     )
 
 
-def tradable_prices(K: np.ndarray, theta: float, log_x: np.ndarray, producing: np.ndarray):
+def tradable_prices(K: TradeKernel, theta: float, log_x: np.ndarray, producing: np.ndarray):
     """P[j,n] = (sum_n' K[j,n,n'] x[j,n']^-θ)^(-1/θ) for tradables (item 5), with
     phi = x^-θ (0 where nothing is produced) and the market access Phi[j,n] it gives."""
     # phi = x**-theta up to one scale per industry (cancels in trade shares), to avoid overflow
