@@ -22,27 +22,28 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "spatialocc" / "datasets" / "data" / "metarea1980_cbsa.csv"
-NHGIS_1980 = "census_county/nhgis0012_ds107_1980_county.csv"
 
 
 def build(raw: Path) -> pd.DataFrame:
-    from spatialocc.datasets.build_us.crosswalks import COUNTY_SUCCESSORS
     from spatialocc.datasets.build_us.read_cbsa import _read_delineation
+    from spatialocc.datasets.build_us.read_nhgis import (
+        INDUSTRY_GROUPS_1980,
+        _read_nhgis_1980,
+        _read_nhgis_1980_smsa,
+    )
 
-    counties = pd.read_csv(raw / NHGIS_1980, dtype={"fips": str, "smsaa": str})
-    employed = counties[[f"dia{i:03d}" for i in range(1, 16)]].sum(axis=1)
-    counties = counties.assign(employed=employed, county=counties["fips"].str.zfill(5))
-    counties["county"] = counties["county"].replace(COUNTY_SUCCESSORS)
-    counties = counties[counties["smsaa"].notna() & (counties["smsaa"].str.strip() != "")]
+    employed = _read_nhgis_1980(raw)[list(INDUSTRY_GROUPS_1980)].sum(axis=1)
+    smsa = _read_nhgis_1980_smsa(raw)
+    counties = pd.DataFrame({"smsaa": smsa, "employed": employed.reindex(smsa.index)})
     delineation = _read_delineation(raw)
     metro = delineation[delineation["metro"] & (delineation["state"] != "72")]
     cbsa_of = metro.set_index("county")["cbsa"]
-    counties = counties.assign(cbsa=counties["county"].map(cbsa_of).fillna("none"))
+    counties = counties.assign(cbsa=counties.index.map(cbsa_of).fillna("none"))
     by = counties.groupby(["smsaa", "cbsa"])["employed"].sum().rename("employed").reset_index()
     total = by.groupby("smsaa")["employed"].transform("sum")
     by = by.assign(share=by["employed"] / total)
     best = by.sort_values(["smsaa", "share"], ascending=[True, False]).groupby("smsaa").head(1)
-    best = best.assign(metarea=best["smsaa"].str.zfill(4))
+    best = best.assign(metarea=best["smsaa"])
     best = best[best["cbsa"] != "none"]
     return best[["metarea", "cbsa", "share"]].sort_values("metarea").reset_index(drop=True)
 

@@ -17,6 +17,7 @@ import spatialocc
 from spatialocc.datasets.industries import LABELS
 from spatialocc.datasets.ipums import IpumsExtractError, from_ipums, industry_crosswalk
 from spatialocc.dims.errors import MissingVariableError
+from tests.conftest import RAW
 from tests.ipums_fixture import records, write_extract
 
 pytest.importorskip("ipumspy")
@@ -260,7 +261,8 @@ def test_a_nontradable_without_records_keeps_the_base_employment(tmp_path, frame
 
 # -- 1980: SMSAs (METAREAD / METAREA) to 2013 CBSAs ---------------------------------------------
 
-RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
+#: The CSV copy of the NHGIS 1980 county table, read here independently of the builder.
+NHGIS_1980_CSV = "census_county/nhgis0012_ds107_1980_county.csv"
 #: 1980 SMSA codes of three metros of the fixture and their 2013 CBSAs (Abilene, Akron, Atlanta)
 SMSA = {10180: 40, 10420: 80, 12060: 520}
 
@@ -297,7 +299,7 @@ def test_the_smsa_crosswalk_is_rebuilt_from_the_raw_files():
     pd.testing.assert_frame_equal(
         rebuilt.reset_index(drop=True), shipped, check_exact=False, rtol=1e-6
     )
-    nhgis = pd.read_csv(RAW / module.NHGIS_1980, dtype={"fips": str, "smsaa": str})
+    nhgis = pd.read_csv(RAW / NHGIS_1980_CSV, dtype={"fips": str, "smsaa": str})
     albany = nhgis[nhgis.smsaa == "0160"]
     employed = albany[[f"dia{i:03d}" for i in range(1, 16)]].sum(axis=1)
     inside = albany.fips.isin(["36001", "36083", "36091", "36093", "36095"])  # CBSA 10580

@@ -69,3 +69,22 @@ def _read_nhgis_1980(raw: Path) -> pd.DataFrame:
     return _read_fixed_width(
         raw, "nhgis_1980", INDUSTRY_GROUPS_1980 + EDUCATION_1980 + ARMED_FORCES_1980
     )
+
+
+@_reader("nhgis_1980")
+def _read_nhgis_1980_smsa(raw: Path) -> pd.Series:
+    """The 1980 SMSA code (``smsaa``, 4 digits) of each county that lies in one, by county
+    code as :func:`_read_nhgis_1980` gives it (successor codes)."""
+    layout = pd.read_csv(_raw_path(raw, "nhgis_1980_layout"), dtype={"start": int, "end": int})
+    layout = layout.set_index("variable")
+    names = ["statea", "countya", "smsaa"]
+    specs = [(int(layout.loc[v, "start"]) - 1, int(layout.loc[v, "end"])) for v in names]
+    table = pd.read_fwf(
+        _raw_path(raw, "nhgis_1980"), colspecs=specs, names=names, dtype=str, encoding="latin-1"
+    )
+    county = (table["statea"].str.zfill(2) + table["countya"].str.zfill(3)).replace(
+        COUNTY_SUCCESSORS
+    )
+    smsa = table["smsaa"].str.strip()
+    keep = smsa.notna() & (smsa != "")
+    return pd.Series(smsa[keep].str.zfill(4).to_numpy(), index=county[keep].to_numpy())
