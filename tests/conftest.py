@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import dask
 import numpy as np
@@ -11,6 +12,15 @@ import pytest
 import xarray as xr
 
 import spatialocc
+
+#: The public raw files (../shared/data/raw beside the checkout); tests that read them skip
+#: with this reason when they are absent (a user's clone has no ../shared).
+RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
+needs_raw = pytest.mark.skipif(
+    not RAW.is_dir(),
+    reason=f"the raw public files are not available at {RAW} (see SOURCES.md there); "
+    f"only the tests of the bundled file run",
+)
 
 
 @contextlib.contextmanager

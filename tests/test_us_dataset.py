@@ -21,13 +21,8 @@ from scipy import stats
 import spatialocc
 from spatialocc.datasets import build_us as bu
 from spatialocc.datasets.loaders import load
+from tests.conftest import RAW, needs_raw
 
-RAW = Path(__file__).resolve().parents[1].parent / "shared/data/raw"
-needs_raw = pytest.mark.skipif(
-    not RAW.is_dir(),
-    reason=f"the raw public files are not available at {RAW} (see SOURCES.md there); "
-    f"only the tests of the bundled file run",
-)
 RE = "Real Estate"
 COMPOSITE = "Retail, Construction, and Utilities"
 

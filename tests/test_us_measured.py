@@ -21,13 +21,8 @@ from scipy import special
 
 from spatialocc.datasets import build_us as bu
 from spatialocc.datasets.loaders import load
+from tests.conftest import RAW, needs_raw
 
-RAW = Path(__file__).resolve().parents[1].parent / "shared/data/raw"
-needs_raw = pytest.mark.skipif(
-    not RAW.is_dir(),
-    reason=f"the raw public files are not available at {RAW} (see SOURCES.md there); "
-    f"only the tests of the bundled file run",
-)
 OEWS = "occupation/oews_may2025_metro_nonmetro_by_occ.csv.gz"
 #: Metros whose OEWS major-group cells are all released: Abilene, Austin, New York, San Jose,
 #: Winston-Salem; and Dayton, whose 2015 code 19380 is 19430 in the 2023 delineation.
