@@ -18,9 +18,10 @@ class TradeKernel:
     """``K[j,n,n'] = d[n,n']**(-theta t[j])`` for the tradable industries, stored once per
     distinct elasticity ``t``: ``kernels[u]`` (N, N) is shared by the industries
     ``members[u]``. The bundled data have two distinct values among 20 tradables, so the
-    kernel takes 2 x N x N numbers instead of J x N x N (1.7 GB at 3,100 cities), and the
-    products with it are one matrix-matrix product per distinct value instead of one
-    matrix-vector product per industry."""
+    kernel takes 2 x N x N numbers instead of J x N x N (1.7 GB at 3,100 cities). The
+    products stay one matrix-vector product per industry: one matrix-matrix product per
+    distinct value is about twice as fast but rounds differently, and the optimum without
+    trade costs on the bundled data (a knife-edge solve) then fails its first stage."""
 
     kernels: tuple[np.ndarray, ...]
     members: tuple[np.ndarray, ...]
@@ -42,14 +43,16 @@ class TradeKernel:
         """``sum_n' K[j,n,n'] v[j,n']`` (J, N)."""
         out = np.empty(v.shape)
         for K, idx in zip(self.kernels, self.members, strict=True):
-            out[idx] = (K @ v[idx].T).T
+            for j in idx:
+                out[j] = K @ v[j]
         return out
 
     def left(self, u: np.ndarray) -> np.ndarray:
         """``sum_n u[j,n] K[j,n,n']`` (J, N)."""
         out = np.empty(u.shape)
         for K, idx in zip(self.kernels, self.members, strict=True):
-            out[idx] = u[idx] @ K
+            for j in idx:
+                out[j] = u[j] @ K
         return out
 
 
