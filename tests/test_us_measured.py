@@ -294,3 +294,61 @@ def test_bea_county_file_without_wage_lines_is_named(tmp_path: Path) -> None:
     with pytest.raises(bu.RawDataFormatError, match=r"CAINC4_counties") as info:
         _read_county_wages(tmp_path, "1980")
     assert "bea.gov" in str(info.value) and "line 50" in str(info.value)
+
+
+def test_1980_industry_cells_flagged_measured(us: xr.Dataset) -> None:
+    """At least 90% of the 1980 industry x city cells are measured (all of 2015: CBP); the
+    unmeasured ones are the non-tradable cells of the CBSAs whose local services the build
+    repairs, and nothing else."""
+    flag = us["measured_industry_employment"]
+    assert flag.dtype == bool and bool(flag.sel(year=2015).all())
+    assert float(flag.sel(year=1980).mean()) >= 0.9
+    off = flag.sel(year=1980).where(~flag.sel(year=1980), drop=True)
+    assert sorted(off["city"].values.tolist()) == sorted(bu.LOCAL_DEMAND_REPAIR_1980)
+    assert set(off["industry"].values.tolist()) == set(us["industry"].values[~bu.TRADABLE])
+
+
+@needs_raw
+@pytest.mark.parametrize("cbsa", ["10180", "12420", "41940", "49180"])
+def test_1980_single_group_industries_are_nhgis_counts(us: xr.Dataset, cbsa: str) -> None:
+    """Where an NHGIS 1980 group is one industry (transportation, wholesale, health,
+    education), the 1980 cell is the group's employed persons summed over the CBSA's counties
+    (read here from the extract's CSV conversion; the build reads the fixed-width file) times
+    the national factor and that industry's national factor, nothing city-specific."""
+    nhgis = pd.read_csv(
+        RAW / "census_county/nhgis0012_ds107_1980_county.csv", dtype={"fips": str}
+    ).set_index("fips")
+    employment = us["employment"]
+    level = json.loads(employment.attrs["calibration"])["national_factor_1980"]
+    factors = json.loads(employment.attrs["industry_factor_1980"])
+    L = employment.sel(year=1980, city=cbsa).sum("occupation")
+    counties = nhgis.loc[_metro_counties(cbsa)]
+    for industry, column in [
+        ("Transport", "dia005"),
+        ("Wholesale", "dia007"),
+        ("Health", "dia012"),
+        ("Education", "dia013"),
+    ]:
+        expected = counties[column].sum() * level * factors[industry]
+        assert float(L.sel(industry=industry)) == pytest.approx(expected, rel=1e-10), industry
+
+
+@needs_raw
+def test_1980_inversion_fails_without_the_local_demand_repair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The repair list is what the data need and no more: built without it, the 1980
+    inversion fails in exactly the listed CBSAs (their local services exceed local demand)."""
+    from spatialocc.datasets.build_us import measured_1980
+    from spatialocc.dims import InconsistentDataError
+    from spatialocc.solvers import invert
+
+    monkeypatch.setattr(measured_1980, "LOCAL_DEMAND_REPAIR_1980", ())
+    data = bu.build_us(RAW).sel(year=1980)
+    with pytest.raises(InconsistentDataError, match="wage bill exceeds local demand") as err:
+        invert(data)
+    message = str(err.value)
+    cities = message[message.index("in cities") : message.index(":", message.index("in cities"))]
+    assert sorted(c.strip(" '") for c in cities[len("in cities") :].split(",")) == sorted(
+        bu.LOCAL_DEMAND_REPAIR_1980
+    )

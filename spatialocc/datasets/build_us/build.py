@@ -144,7 +144,7 @@ def build_us(raw_dir: str | Path) -> xr.Dataset:
         {
             **_wage_variable(wages15, m80, national_wage, national_wage80, m15),
             **_employment_variable(L15, m80, fit, m15),
-            **_provenance_variables(m15, L15.shape),
+            **_provenance_variables(m15, m80, L15.shape),
             **_price_variables(price, rpp, cities),
             **_geography_and_parameters(cities),
             **_technology_variables(alpha, io15, io80),

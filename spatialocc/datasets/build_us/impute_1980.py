@@ -1,7 +1,7 @@
 """The imputed parts of 1980 (the [choices] of :mod:`.parameters`): the national wage levels,
-and the national industry totals that keep the 1980 allocation consistent with the 1997
-input-output stand-in (each industry's share of the national wage bill moves from 2015 like
-its share of BEA compensation from 2011-2015 to 1997).
+and the targets of the national industry factors that keep the 1980 allocation consistent
+with the 1997 input-output stand-in (each industry's share of the national wage bill moves
+from 2015 like its share of BEA compensation from 2011-2015 to 1997).
 """
 
 from __future__ import annotations
@@ -11,19 +11,6 @@ import numpy as np
 from spatialocc.datasets.build_us.input_output import InputOutput
 from spatialocc.datasets.build_us.parameters import AWI_1980, AWI_2015, PREMIUM_RATIO_1980
 from spatialocc.datasets.build_us.wages import WageFit
-
-
-def _rake(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, tol: float = 1e-13) -> np.ndarray:
-    """Iterative proportional fitting of a nonnegative matrix to row and column totals."""
-    m = seed.astype(float).copy()
-    for _ in range(10_000):
-        m *= (rows / m.sum(axis=1))[:, None]
-        m *= (cols / m.sum(axis=0))[None, :]
-        if np.max(np.abs(m.sum(axis=1) / rows - 1.0)) < tol:
-            break
-    else:  # pragma: no cover - raking of strictly positive margins converges
-        raise ValueError("raking of the 1980 employment matrix did not converge")
-    return m
 
 
 def _share_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:

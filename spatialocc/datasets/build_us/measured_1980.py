@@ -10,13 +10,17 @@
   keeps the national level of earlier versions, the 1980 population times the 2015 ratio of
   employment to population [choice: a measured cross-city distribution, the 2015 coverage of
   the CBP counts].
-- National industry totals (imputed): the NHGIS 1980 pattern is raked to the city totals and
-  to national industry totals chosen so that each industry's share of the national wage bill
-  moves from 2015 like its share of BEA compensation from 2011-2015 to 1997 (a fixed point,
-  as wages depend on the allocation) [choice]: 1980 uses the 1997 input-output table, and the
-  measured 1980 national mix is inconsistent with it (with the measured mix, national
-  intermediate demand for professional services exceeds its output and the inversion
-  fails).
+- National industry totals (imputed): each industry's cells times one national factor,
+  chosen so that each industry's share of the national wage bill moves from 2015 like its
+  share of BEA compensation from 2011-2015 to 1997 (a fixed point, as wages depend on the
+  allocation) [choice]: 1980 uses the 1997 input-output table, and the measured 1980
+  national mix is inconsistent with it (with the measured mix, national intermediate demand
+  for professional services exceeds its output and the inversion fails). The cross-city
+  distribution of every industry stays the measured one.
+- Local demand repair: in the CBSAs of ``LOCAL_DEMAND_REPAIR_1980`` the measured
+  non-tradable employment exceeds local demand in the model; their non-tradable shares are
+  shrunk halfway (in logs) towards the national shares [choice], and those cells are
+  flagged unmeasured.
 - Occupations: each city's CNR share is anchored on its 1980 college share (persons 25+ with
   4+ years of college, dhm005 over dhm001-005): logit S[n] = logit college[n] + kappa, one
   national kappa giving the national CNR share ``CNR_SHARE_1980`` [choice]; the industries'
@@ -39,9 +43,12 @@ from scipy import optimize, special
 
 from spatialocc.datasets.build_us.crosswalks import INDUSTRIES, TRADABLE, group_1980
 from spatialocc.datasets.build_us.employment import naics_codes_used
-from spatialocc.datasets.build_us.impute_1980 import _rake
 from spatialocc.datasets.build_us.measured_2015 import _rake3
-from spatialocc.datasets.build_us.parameters import CNR_SHARE_1980, NONTRADABLE_SHRINK_1980
+from spatialocc.datasets.build_us.parameters import (
+    CNR_SHARE_1980,
+    LOCAL_DEMAND_REPAIR_1980,
+    NONTRADABLE_SHRINK_1980,
+)
 from spatialocc.datasets.build_us.raw_files import RawDataFormatError
 from spatialocc.datasets.build_us.read_cbp_acs import _read_cbp
 from spatialocc.datasets.build_us.read_nhgis import (
@@ -64,6 +71,8 @@ class Measured1980:
     measured_mix: np.ndarray  # L[j, n] from NHGIS before the national industry totals
     national_factor: float  # city totals = factor x NHGIS employed of the 14 groups
     logit_shift: float  # kappa
+    industry_factor: np.ndarray  # (J,) national factor per industry
+    measured: np.ndarray  # (J, N) False where the industry x city cell was repaired
     fallback: list[str]  # "<cbsa> <group>" split by the national pattern
     ipf_iterations: int
     wages: WageFit
@@ -135,21 +144,13 @@ def _measured_1980(
         L_jn += groups[g][None, :] * pattern / pattern.sum(axis=0, keepdims=True)
     factor = float(size80_population.sum() / L_jn.sum())
     measured_mix = L_jn * factor
-    size = measured_mix.sum(axis=0)
-    # Non-tradables serve local demand, which in the model is local wage income: their
-    # shares of city employment are shrunk halfway (in logs) towards the national share
-    # before raking [choice], as the wage bill of local services in retirement towns
-    # (Homosassa Springs, FL) otherwise exceeds local demand in the 1980 inversion.
-    seed = measured_mix.copy()
-    national = measured_mix[~TRADABLE].sum(axis=1, keepdims=True) / measured_mix.sum()
-    local = measured_mix[~TRADABLE] / size
-    shrink = NONTRADABLE_SHRINK_1980
-    seed[~TRADABLE] = np.exp((1 - shrink) * np.log(local) + shrink * np.log(national)) * size
+    repaired = np.isin(np.asarray(codes), LOCAL_DEMAND_REPAIR_1980)
+    seed = _repair_local_services(measured_mix, repaired)
     target = bill_target / bill_target.sum()
-    industry = measured_mix.sum(axis=1)
+    industry = seed.sum(axis=1)
     for _iteration in range(1, 501):
-        industry *= size.sum() / industry.sum()
-        mix = _rake(seed, industry, size)
+        industry *= measured_mix.sum() / industry.sum()
+        mix = seed * (industry / seed.sum(axis=1))[:, None]
         L, kappa, ipf = _split_occupations(mix, college, national_share)
         wages, wage_factor = _wages_1980(L, mean_wage, national_wage80)
         bill = np.einsum("kn,kjn->j", np.exp(wages.log_wage), L)
@@ -159,6 +160,8 @@ def _measured_1980(
         industry *= ratio
     else:  # pragma: no cover - the fixed point is a contraction in practice
         raise ValueError("the 1980 industry-total fixed point did not converge")
+    measured = np.ones_like(mix, dtype=bool)
+    measured[np.ix_(~TRADABLE, repaired)] = False
     return Measured1980(
         L,
         groups,
@@ -166,6 +169,8 @@ def _measured_1980(
         measured_mix,
         factor,
         kappa,
+        industry / seed.sum(axis=1),
+        measured,
         fallback,
         ipf,
         wages,
@@ -173,6 +178,22 @@ def _measured_1980(
         mean_wage,
         wage_factor,
     )
+
+
+def _repair_local_services(mix: np.ndarray, cities: np.ndarray) -> np.ndarray:
+    """``mix`` with the non-tradables' shares of employment in ``cities`` shrunk halfway (in
+    logs) towards their national shares, the tradable cells unchanged [choice]: the model
+    has non-tradables serve local wage income only, and in these cities the measured 1980
+    employment of local services exceeds that demand (the 1980 inversion fails there)."""
+    out = mix.copy()
+    size = mix[:, cities].sum(axis=0)
+    national = mix[~TRADABLE].sum(axis=1, keepdims=True) / mix.sum()
+    local = mix[np.ix_(~TRADABLE, cities)] / size
+    shrink = NONTRADABLE_SHRINK_1980
+    out[np.ix_(~TRADABLE, cities)] = (
+        np.exp((1 - shrink) * np.log(local) + shrink * np.log(national)) * size
+    )
+    return out
 
 
 def _wages_1980(

@@ -57,8 +57,14 @@ WAGE_SLOPES = {
 #: National CNR share of employment in 1980 [choice]: about 0.26, the 1980 Census share of
 #: "managerial and professional specialty" plus "technicians" occupations (roughly SOC 11-29).
 CNR_SHARE_1980 = 0.26
-#: Log-shrinkage of 1980 non-tradable employment shares towards the national share [choice].
+#: Log-shrinkage of 1980 non-tradable employment shares towards the national share, in the
+#: cities of ``LOCAL_DEMAND_REPAIR_1980`` only [choice].
 NONTRADABLE_SHRINK_1980 = 0.5
+#: CBSAs whose measured 1980 non-tradable employment exceeds local demand in the model, so
+#: that the 1980 inversion fails with the measured mix (found by building without repair and
+#: inverting): Farmington, NM (22140), where construction and utilities are 34% of employed
+#: persons in 1980 (the Four Corners and San Juan power plants) [choice].
+LOCAL_DEMAND_REPAIR_1980 = ("22140",)
 #: Social Security national average wage index, 1980 and 2015 (dollars) [choice: nominal scale].
 AWI_1980, AWI_2015 = 12_513.46, 48_098.63
 #: 1980 log CNR premium as a fraction of the 2015 one [choice]: the college wage premium rose

@@ -24,6 +24,7 @@ from spatialocc.datasets.build_us.parameters import (
     CNR_SHARE_1980,
     EPSILON,
     IPF_TOLERANCE,
+    LOCAL_DEMAND_REPAIR_1980,
     NU,
     PAPER,
     PREMIUM_RATIO_1980,
@@ -132,9 +133,14 @@ def _employment_variable(
                 "corr(log size, CNR share) = 0.57 and the 76th-95th percentile gap "
                 "0.36-0.42. 1980: a group covering several industries split by the city's "
                 "2015 CBP employment of the NAICS codes the group covers (national pattern "
-                f"in {len(m80.fallback)} group-city cells without any); city totals x one "
-                f"national factor ({m80.national_factor:.6f}) so that the total is the 1980 "
-                "population times the 2015 employment/population ratio; CNR shares: logit "
+                f"in {len(m80.fallback)} group-city cells without any); one national factor "
+                f"({m80.national_factor:.6f}) so that the total is the 1980 population times "
+                "the 2015 employment/population ratio, then one national factor per industry "
+                "(attribute industry_factor_1980) so that each industry's share of the 1980 "
+                "wage bill moves from 2015 like its share of BEA compensation from 2011-2015 "
+                "to 1997 (the 1980 input-output stand-in); non-tradable shares of "
+                f"{', '.join(LOCAL_DEMAND_REPAIR_1980)} shrunk halfway (in logs) towards the "
+                "national share (flag measured_industry_employment); CNR shares: logit "
                 "S[n] = logit college[n] + kappa, industries' = ACS 2015 shares moved by one "
                 f"logit shift, national share {CNR_SHARE_1980} [choice], raked as in 2015",
                 employment_scale_2015="(pop2015 / pop2017) ** 2 per CBSA, PEP vintage 2017",
@@ -150,15 +156,23 @@ def _employment_variable(
                 oews_national_cnr_share=json.dumps(m15.oews_share),
                 oews_areas_renamed=json.dumps({c: a for c, a in m15.match.items() if c != a}),
                 industry_groups_1980_split_by_national_pattern=json.dumps(m80.fallback),
+                industry_factor_1980=json.dumps(
+                    dict(zip(INDUSTRIES, np.round(m80.industry_factor, 12).tolist(), strict=True))
+                ),
             ),
         ),
     }
 
 
-def _provenance_variables(m15: Measured2015, shape: tuple[int, int, int]) -> dict[str, tuple]:
+def _provenance_variables(
+    m15: Measured2015, m80: Measured1980, shape: tuple[int, int, int]
+) -> dict[str, tuple]:
     """Per-cell flags: ``measured_employment`` and ``measured_wage`` are True where the cell
-    comes from a measured source of that city (2015: the city has OEWS data)."""
+    comes from a measured source of that city (2015: the city has OEWS data);
+    ``measured_industry_employment`` where the industry x city total does (2015: CBP; 1980:
+    the NHGIS group of the city times a national factor per industry)."""
     K, J, N = shape
+    industry = np.stack([m80.measured, np.ones((J, N), dtype=bool)])
     wage = np.zeros((2, K, N), dtype=bool)
     wage[1] = m15.measured[None, :]
     employment = np.zeros((2, K, J, N), dtype=bool)
@@ -171,6 +185,21 @@ def _provenance_variables(m15: Measured2015, shape: tuple[int, int, int]) -> dic
             _prov(
                 f"{flag}: 2015 CBSAs with {OEWS} data (raked with the measured CBP and ACS "
                 "margins); False for the imputed cells (2015 CBSAs without OEWS data, 1980)",
+                "true",
+            ),
+        ),
+        "measured_industry_employment": (
+            ("year", "industry", "city"),
+            industry,
+            _prov(
+                "True where the industry x city total of employment (summed over occupations) "
+                "comes from a measured source for that cell: 2015, County Business Patterns "
+                "2019 scaled by the CBSA's population growth; 1980, the city's NHGIS 1980 "
+                "employed persons of the industry's group (split across the industries of a "
+                "group by the city's 2015 CBP pattern) times one national factor per industry "
+                "(attribute industry_factor_1980 of employment). False: the non-tradable cells "
+                "of the CBSAs whose local services were shrunk towards the national share "
+                f"({', '.join(LOCAL_DEMAND_REPAIR_1980)}; datasets/README.md)",
                 "true",
             ),
         ),
