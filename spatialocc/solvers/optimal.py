@@ -743,10 +743,54 @@ ARCLENGTH_STEPS = 4
 ARCLENGTH_TOLERANCE = 1e-5
 ARCLENGTH_BUDGET = 500
 ARCLENGTH_POINTS = 200
+ARCLENGTH_TOTAL = 12_000
+#: The path is abandoned when its last ARCLENGTH_WINDOW points span less than
+#: ARCLENGTH_STALL in the strength (it runs off toward a boundary instead of toward 1).
+ARCLENGTH_WINDOW = 10
+ARCLENGTH_STALL = 1e-3
 ARCLENGTH_MIN_STEP = 1e-3
 
 
 def _newton_continuation(eco, rule, start, tol, max_iter):
+    """Solve under the optimal rule by Newton-Krylov, globalized by the Anderson path.
+
+    First :func:`_newton_path`; where it fails (its path of solutions can end at a boundary,
+    e.g. a city emptying, while another branch reaches full strength), the Anderson
+    continuation (:func:`_continuation`) from the same start with the remaining budget, and
+    where that stops short of the tolerance at full strength, Newton from its last iterate.
+    Each is a solution method for the same equations: which one found the root changes
+    nothing in it.
+    """
+    st, total, converged, stage = _newton_path(eco, rule, start, tol, max_iter)
+    if converged or total >= max_iter:
+        return st, total, converged, stage
+    logger.debug("Newton path failed after %d evaluations: the Anderson path", total)
+    budget = max_iter - total
+    candidate, used, converged, stage = _continuation(eco, rule, start, tol, budget)
+    total += used
+    if converged or candidate is None or stage is None or stage.strength < 1.0:
+        return (
+            (st, total, False, stage) if candidate is None else (candidate, total, converged, stage)
+        )
+    stage = stage.replace(start=candidate.unknowns)
+    problem = eq.fixed_point_problem(
+        eco,
+        candidate.wage,
+        candidate.residents,
+        candidate.rent,
+        candidate.price,
+        candidate.gross_output,
+        policy=stage,
+    )
+    try:
+        result = eq.newton_problem(problem, problem.z0, tol=tol, max_iter=max(max_iter - total, 1))
+    except FloatingPointError:
+        return candidate, total, False, stage
+    total += result.evaluations
+    return problem.state_at(result.x), total, result.converged, stage
+
+
+def _newton_path(eco, rule, start, tol, max_iter):
     """Solve under the optimal rule by Newton-Krylov along the rule's strength, 0 to 1.
 
     Each stage solves the residual system of the equilibrium under the rule at one strength
@@ -821,7 +865,9 @@ def _newton_continuation(eco, rule, start, tol, max_iter):
             break
         if len(path) > 1:
             z_final, used = _arclength(
-                lambda z, s: problem_at(s, z)[1].residual(z), path, max_iter - total
+                lambda z, s: problem_at(s, z)[1].residual(z),
+                path,
+                min(max_iter - total, ARCLENGTH_TOTAL),
             )
             total += used
             if z_final is not None:
@@ -884,6 +930,9 @@ def _arclength(residual, path, budget):
             step /= 2
             continue
         points.append(result.x)
+        recent = [p[-1] for p in points[-ARCLENGTH_WINDOW:]]
+        if len(points) > ARCLENGTH_WINDOW and max(recent) - min(recent) < ARCLENGTH_STALL:
+            return None, used
         if result.x[-1] >= 1.0:
             a, b = points[-2], points[-1]
             weight = (1.0 - a[-1]) / (b[-1] - a[-1])
