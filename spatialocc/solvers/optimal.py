@@ -736,7 +736,7 @@ NEWTON_FIRST_STEP = 0.25
 NEWTON_MIN_STEP = 1.0 / 64
 STAGE_TOLERANCE = 1e-7
 NEWTON_STAGE_STEPS = 12
-NEWTON_STAGE_BUDGET = 3000
+NEWTON_STAGE_BUDGET = 600
 #: Pseudo-arclength continuation: Newton steps per corrector, the number of points it may
 #: add, and the smallest step (relative to the first) before it gives up.
 ARCLENGTH_STEPS = 4
