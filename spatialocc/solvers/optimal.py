@@ -741,7 +741,7 @@ NEWTON_STAGE_BUDGET = 600
 #: add, and the smallest step (relative to the first) before it gives up.
 ARCLENGTH_STEPS = 4
 ARCLENGTH_TOLERANCE = 1e-5
-ARCLENGTH_BUDGET = 500
+ARCLENGTH_BUDGET = 250
 ARCLENGTH_POINTS = 200
 ARCLENGTH_TOTAL = 12_000
 #: The path is abandoned when its last ARCLENGTH_WINDOW points span less than
