@@ -163,3 +163,20 @@ def test_an_unknown_method_is_refused() -> None:
         spatialocc.solve_equilibrium(model, method="secant")
     with pytest.raises(ValueError, match="method must be 'newton' or 'anderson'"):
         spatialocc.solve_optimal(model, method="fixed_point")
+
+
+def test_where_the_newton_path_runs_off_the_anderson_path_takes_over() -> None:
+    """With τR = 2 on this economy the path of solutions from the data runs off toward a
+    boundary near strength 0.43 (arclength continuation cannot reach full strength on it);
+    the solver then takes the Anderson path, and the optimum it returns is Anderson's, a
+    solution of the same conditions."""
+    data = spatialocc.datasets.synthetic(n_cities=15, n_industries=5, years=(2015,), seed=0)
+    model = spatialocc.with_externalities(
+        spatialocc.invert(data).isel(year=0), tau_share=2.0, tau_size=0.35
+    )
+    newton = spatialocc.solve_optimal(model)
+    other = spatialocc.solve_optimal(model, method="anderson")
+    assert bool(newton["converged"]) and bool(other["converged"])
+    assert float(spatialocc.check_optimum(model, newton).to_array().max()) < 1e-8
+    for name in ("wage", "employment", "welfare"):
+        xr.testing.assert_allclose(newton[name], other[name], rtol=1e-8, atol=0)

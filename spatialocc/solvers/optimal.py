@@ -761,17 +761,16 @@ def _newton_continuation(eco, rule, start, tol, max_iter):
     Each is a solution method for the same equations: which one found the root changes
     nothing in it.
     """
-    st, total, converged, stage = _newton_path(eco, rule, start, tol, max_iter)
+    st, total, converged, newton_stage = _newton_path(eco, rule, start, tol, max_iter)
     if converged or total >= max_iter:
-        return st, total, converged, stage
+        return st, total, converged, newton_stage
     logger.debug("Newton path failed after %d evaluations: the Anderson path", total)
-    budget = max_iter - total
-    candidate, used, converged, stage = _continuation(eco, rule, start, tol, budget)
+    candidate, used, converged, stage = _continuation(eco, rule, start, tol, max_iter - total)
     total += used
-    if converged or candidate is None or stage is None or stage.strength < 1.0:
-        return (
-            (st, total, False, stage) if candidate is None else (candidate, total, converged, stage)
-        )
+    if candidate is None or stage is None:
+        return st, total, False, newton_stage
+    if converged or stage.strength < 1.0:
+        return candidate, total, converged, stage
     stage = stage.replace(start=candidate.unknowns)
     problem = eq.fixed_point_problem(
         eco,
