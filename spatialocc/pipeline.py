@@ -14,8 +14,8 @@ as CSV and Markdown, figures as PNG)::
     optimal    optimum.nc, policy_summary.*,        Proposition 1 (end year) and the
                equilibrium_<variant>.nc,            optimum of each variant: no trade costs,
                optimum_<variant>.nc,                homogeneous linkages, additive amenities
-                                                    (attribute gumbel_scale: per occupation,
-                                                    or national when it fell back), the
+                                                    (one Gumbel scale per occupation,
+                                                    attribute gumbel_scale), the
                                                     housing shares of section 7.4
                                                     (housing_shares, housing_shares_wide)
                variants.nc, variants.*              each variant's optimum against its own
@@ -65,7 +65,6 @@ from spatialocc.dims.schema import REAL_ESTATE, RESIDUAL_PREFIX
 from spatialocc.estimate.iv import METHODS
 from spatialocc.output_folder import OutputFolder
 from spatialocc.reports.tables import write_table, write_text  # noqa: F401 (their former home)
-from spatialocc.solvers.inversion import ConvergenceWarning
 
 #: The stages, in order.
 STAGES = ("invert", "estimate", "solve", "optimal", "decompose", "plot", "compare")
@@ -731,12 +730,10 @@ def stage_optimal(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Data
     gumbel: dict[str, object] = {}
     for variant in _variants(economy, options):
         with _timed(options, f"optimal:{variant}", f"equilibrium and optimum, {variant}"):
-            changed, reference, variant_optimum, national = _solve_variant(
-                economy, variant, options
-            )
+            changed, reference, variant_optimum = _solve_variant(economy, variant)
             column = variant
             if variant == "additive_amenities":
-                gumbel = _mark_gumbel_scale(changed, national, reference, variant_optimum)
+                gumbel = _mark_gumbel_scale(changed, reference, variant_optimum)
                 column = f"{variant} ({gumbel['scale']} Gumbel scale)"
             ws.write(reference, f"equilibrium_{variant}.nc")
             ws.write(variant_optimum, f"optimum_{variant}.nc")
@@ -747,10 +744,6 @@ def stage_optimal(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Data
     _write_variants(shifts, shares, ws, year)
     _write_policy_summary(summary, gumbel, ws)
     return optimum
-
-
-#: Iteration budget of each variant's optimum (the baseline optimum gets the default).
-VARIANT_BUDGET = 6000
 
 
 def _variants(economy: xr.Dataset, options: Options) -> list[str]:
@@ -769,11 +762,9 @@ def _variants(economy: xr.Dataset, options: Options) -> list[str]:
     return [v for v in options.variants if v not in skipped]
 
 
-def _solve_variant(
-    economy: xr.Dataset, variant: str, options: Options
-) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset, bool]:
-    """The variant's economy, its equilibrium, its optimum, and whether the additive-amenity
-    variant fell back to one national Gumbel scale."""
+def _solve_variant(economy: xr.Dataset, variant: str) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset]:
+    """The variant's economy, its equilibrium and its optimum (each converged or flagged
+    ``converged=False``, which :meth:`Workspace.write` reports)."""
     from spatialocc.solvers import counterfactuals
     from spatialocc.solvers.equilibrium import solve_equilibrium
     from spatialocc.solvers.optimal import solve_optimal
@@ -782,38 +773,6 @@ def _solve_variant(
     if "real_estate" in inspect.signature(transform).parameters:
         transform = functools.partial(transform, real_estate=_real_estate(economy))
     changed = transform(economy)
-    reference = solve_equilibrium(changed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # reported below
-        variant_optimum = solve_optimal(changed, reference=reference, max_iter=VARIANT_BUDGET)
-    if variant == "additive_amenities" and not bool(variant_optimum["converged"]):
-        return (*_additive_national_scale(economy, options), True)
-    return changed, reference, variant_optimum, False
-
-
-def _additive_national_scale(economy: xr.Dataset, options: Options):
-    """The additive-amenity variant with one Gumbel scale for all occupations,
-    ν_add = ν / C̄ (C̄ the national mean real consumption), when the default calibration (one
-    scale per occupation) does not converge. Both give the Fréchet model's average location
-    elasticity, one nationally, the other within each occupation; which one converges depends
-    on the data, and the scale used is stored in ``nu_additive`` and announced."""
-    from spatialocc.solvers.counterfactuals import additive_amenities
-    from spatialocc.solvers.equilibrium import solve_equilibrium
-    from spatialocc.solvers.optimal import solve_optimal
-
-    residents = economy["employment"].sum("industry")
-    mean = float((economy["real_consumption"] * residents).sum() / residents.sum())
-    nu_add = float(economy["nu"]) / mean
-    options.say(
-        f"optimal:additive_amenities: the optimum with one Gumbel scale per occupation did not "
-        f"converge in {VARIANT_BUDGET} iterations; using one national scale "
-        f"nu_additive = nu / mean real consumption = {nu_add:.4g} instead"
-    )
-    options.notices.append(
-        f"additive amenities solved with one national Gumbel scale nu_additive = {nu_add:.4g} "
-        f"(the per-occupation calibration did not converge)"
-    )
-    changed = additive_amenities(economy, nu_additive=nu_add)
     reference = solve_equilibrium(changed)
     return changed, reference, solve_optimal(changed, reference=reference)
 
@@ -825,27 +784,19 @@ def _housing_share(economy: xr.Dataset) -> xr.DataArray:
 
 
 #: The attribute of equilibrium_additive_amenities.nc and optimum_additive_amenities.nc that
-#: says which Gumbel scale was used: "per occupation" (ν / C̄[k], the default) or "national"
-#: (ν / C̄, the fallback when the per-occupation optimum does not converge).
+#: says which Gumbel scale the additive-amenity variant uses: "per occupation" (ν / C̄[k]).
 GUMBEL_SCALE_ATTR = "gumbel_scale"
 
 
-def _mark_gumbel_scale(
-    changed: xr.Dataset, national: bool, *solutions: xr.Dataset
-) -> dict[str, object]:
-    """Record in ``solutions`` (in place: they are this stage's own results) which Gumbel scale
-    the additive-amenity variant used; return it with ν_add by occupation."""
+def _mark_gumbel_scale(changed: xr.Dataset, *solutions: xr.Dataset) -> dict[str, object]:
+    """Record in ``solutions`` (in place: they are this stage's own results) the Gumbel scale
+    of the additive-amenity variant; return it with ν_add by occupation."""
     nu_additive = changed["nu_additive"]
-    scale = "national" if national else "per occupation"
+    scale = "per occupation"
     for solution in solutions:
         solution.attrs[GUMBEL_SCALE_ATTR] = scale
-        solution.attrs["gumbel_scale_fallback"] = int(scale == "national")
         solution.attrs["gumbel_scale_note"] = (
             "nu_additive = nu / mean real consumption of each occupation (the default)"
-            if scale == "per occupation"
-            else "nu_additive = nu / national mean real consumption: the optimum with one scale "
-            "per occupation did not converge, and the pipeline fell back to one national scale, "
-            "which makes the better-paid occupation more mobile than in the benchmark"
         )
     return {"scale": scale, "nu_additive": nu_additive.broadcast_like(changed["occupation"])}
 
@@ -922,36 +873,25 @@ def _pandemic_payments(
 
 def _write_policy_summary(summary: xr.Dataset, gumbel: dict[str, object], ws: Workspace) -> None:
     """policy_summary.nc and .csv/md, with the Gumbel scale of the additive-amenity variant
-    (a row, an attribute, and a note in the title when it fell back to a national scale)."""
+    (an attribute and a row of ν_add by occupation)."""
     import pandas as pd
 
     from spatialocc.reports import policy_table
 
     table = policy_table(summary)
-    title = "Optimal policy"
     if gumbel:
-        national = gumbel["scale"] == "national"
-        summary = summary.assign_attrs(
-            additive_amenities_gumbel_scale=gumbel["scale"],
-            additive_amenities_gumbel_scale_fallback=int(national),
-        )
+        summary = summary.assign_attrs(additive_amenities_gumbel_scale=gumbel["scale"])
         nu = gumbel["nu_additive"]
         rows = pd.DataFrame(
             {
                 "additive_amenities_nu_additive": {
                     str(k): float(v) for k, v in nu.to_series().items()
-                },
-                "additive_amenities_national_gumbel_scale": {"all": float(national)},
+                }
             }
         ).T
         table = pd.concat([table, rows]).rename_axis(table.index.name)
-        if national:
-            title += (
-                " (note: the additive-amenities variant fell back to one national Gumbel scale, "
-                "nu / national mean real consumption; see optimum_additive_amenities.nc)"
-            )
     ws.write(summary, "policy_summary.nc")
-    write_table(table, ws.staging, "policy_summary", title=title)
+    write_table(table, ws.staging, "policy_summary", title="Optimal policy")
 
 
 def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:

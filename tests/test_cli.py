@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shlex
 import shutil
 from pathlib import Path
@@ -316,7 +315,7 @@ def test_unconverged_results_are_reported(tmp_path: Path, capsys) -> None:
     assert ws.unconverged == ["optimum_test.nc (largest residual 0.3)"]
 
 
-# -- options: --tau, --year, --start-year, --scheduler, the additive fallback ------------------
+# -- options: --tau, --year, --start-year, --scheduler, the additive variant -------------------
 
 
 def test_tau_paper_is_the_papers_cue_estimates(finished: Path) -> None:
@@ -464,8 +463,9 @@ def test_a_bad_scheduler_is_refused_in_one_line(tmp_path: Path, capsys) -> None:
 
 
 def test_additive_amenities_per_occupation_scale(finished: Path) -> None:
-    """By default the additive variant has one Gumbel scale per occupation, ν / C̄[k] with C̄[k]
-    the occupation's resident-weighted mean real consumption (the default converges here)."""
+    """The additive variant has one Gumbel scale per occupation, ν / C̄[k] with C̄[k] the
+    occupation's resident-weighted mean real consumption, and its optimum converges: the
+    pipeline has no other scale to fall back to."""
     model = xr.open_dataset(finished / "model.nc").sel(year=2015)
     residents = model["employment"].sum("industry")
     mean = (model["real_consumption"] * residents).sum("city") / residents.sum("city")
@@ -475,57 +475,15 @@ def test_additive_amenities_per_occupation_scale(finished: Path) -> None:
         # rel 1e-12: the same sums in another order
         xr.testing.assert_allclose(result["nu_additive"], model["nu"] / mean, rtol=1e-12)
         assert result.attrs["gumbel_scale"] == "per occupation"
-        assert result.attrs["gumbel_scale_fallback"] == 0
+        assert "gumbel_scale_fallback" not in result.attrs
     table = pd.read_csv(finished / "policy_summary.csv", index_col=0)
-    assert table.loc["additive_amenities_national_gumbel_scale", "all"] == 0
+    assert not any("national" in row for row in table.index)
     np.testing.assert_allclose(
         table.loc["additive_amenities_nu_additive", ["CNR", "nonCNR"]].to_numpy(float),
         (model["nu"] / mean).sel(occupation=["CNR", "nonCNR"]).values,
         rtol=1e-12,
     )
     assert "Gumbel" not in (finished / "policy_summary.md").read_text().splitlines()[0]
-
-
-def test_additive_amenities_fall_back_to_one_national_scale(
-    finished: Path, tmp_path: Path, monkeypatch, capsys
-) -> None:
-    """When the per-occupation optimum does not converge in its budget (forced here with a
-    budget of one iteration), the variant is solved with one national scale ν / C̄, C̄ the
-    resident-weighted national mean real consumption, said in a NOTE and in the files."""
-    monkeypatch.setattr(pipeline, "VARIANT_BUDGET", 1)
-    out = stage_folder(finished, tmp_path, "model.nc")
-    argv = ["optimal", "--variants", "additive_amenities", "--out", str(out), "--quiet"]
-    assert main(argv) == 0
-    printed = capsys.readouterr().out.splitlines()
-    model = xr.open_dataset(out / "model.nc").sel(year=2015)
-    residents = model["employment"].sum("industry")
-    national = float(model["nu"]) / float(
-        (model["real_consumption"] * residents).sum() / residents.sum()
-    )
-    notes = [line for line in printed if line.startswith("NOTE:")]
-    assert len(notes) == 1 and "one national Gumbel scale" in notes[0], printed
-    assert float(re.search(r"nu_additive = ([0-9.e-]+)", notes[0]).group(1)) == pytest.approx(
-        national,
-        rel=5e-4,  # printed with 4 significant digits
-    )
-    assert not [line for line in printed if line.startswith("WARNING")], printed
-    for kind in ("equilibrium", "optimum"):
-        result = xr.open_dataset(out / f"{kind}_additive_amenities.nc")
-        assert bool(result["converged"])
-        # rel 1e-12: the same sums in another order
-        np.testing.assert_allclose(result["nu_additive"].values, national, rtol=1e-12)
-        assert result.attrs["gumbel_scale"] == "national"
-        assert result.attrs["gumbel_scale_fallback"] == 1
-    table = pd.read_csv(out / "policy_summary.csv", index_col=0)
-    assert table.loc["additive_amenities_national_gumbel_scale", "all"] == 1
-    np.testing.assert_allclose(
-        table.loc["additive_amenities_nu_additive", ["CNR", "nonCNR"]].to_numpy(float),
-        national,
-        rtol=1e-12,
-    )
-    title = (out / "policy_summary.md").read_text().splitlines()[0]
-    assert "fell back to one national Gumbel scale" in title
-    assert "additive_amenities (national Gumbel scale)" in pd.read_csv(out / "variants.csv").columns
 
 
 # -- the paper's variants: Tables A8-A9, the pandemic payments, the housing shares -------------

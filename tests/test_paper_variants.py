@@ -171,7 +171,5 @@ def test_figure17_title_says_when_one_national_gumbel_scale_was_used(
     plain = figure17(economy, optimum, optimum.assign_attrs(gumbel_scale="per occupation"))
     flagged = figure17(economy, optimum, optimum.assign_attrs(gumbel_scale="national"))
     assert plain.get_suptitle() == "Figure 17: Additive amenities"
-    assert flagged.get_suptitle() == (
-        "Figure 17: Additive amenities (one national Gumbel scale: fallback)"
-    )
+    assert flagged.get_suptitle() == ("Figure 17: Additive amenities (one national Gumbel scale)")
     plt.close("all")

@@ -1127,9 +1127,9 @@ def figure17(
     the baseline (grey); the panels are those of :func:`figure13`.
 
     When ``variant_optimum`` says it was solved with one national Gumbel scale (its
-    attribute ``gumbel_scale`` is ``"national"``, as ``spatialocc run`` records its fallback),
-    the title says so: that calibration makes the better-paid occupation more mobile than
-    the paper's.
+    attribute ``gumbel_scale`` is ``"national"``, e.g. a variant computed with
+    ``counterfactuals.additive_amenities(model, nu_additive=...)`` and marked so), the title
+    says so: that calibration makes the better-paid occupation more mobile than the paper's.
 
     Parameters
     ----------
@@ -1164,7 +1164,7 @@ def figure17(
         variant_label=variant_label,
         title="Figure 17: Additive amenities"
         + (
-            " (one national Gumbel scale: fallback)"
+            " (one national Gumbel scale)"
             if variant_optimum.attrs.get("gumbel_scale") == "national"
             else ""
         ),

@@ -44,6 +44,7 @@ from spatialocc.solvers.model import (
     portfolio_return,
     prices,
 )
+from spatialocc.solvers.newton import NewtonResult, newton_krylov
 from spatialocc.solvers.policies import POLICIES, PolicyInput, PolicyRule, decentralized
 from spatialocc.solvers.preferences import (  # noqa: F401 (the others' former home)
     additive_welfare,
@@ -161,7 +162,32 @@ class StatefulPolicy:
         return lambda state: self.rule(state, values)
 
 
-def solve_arrays(
+@dataclass(frozen=True)
+class FixedPointProblem:
+    """The equilibrium of one economy as a fixed point ``z = G(z)`` in log variables.
+
+    ``z`` packs (log w, log L[k,n], log r, log P, log Y) and, under a
+    :class:`StatefulPolicy`, the policy's unknowns divided by their typical size. ``G`` moves
+    each block a fraction ``step`` of the way to what the allocation implies (the damped map);
+    ``residual(z)`` is the undamped update ``(G(z) - z) / step``, zero exactly at an
+    equilibrium: the residual system that Newton's method solves. ``state_at(z)`` is the
+    State of an iterate.
+    """
+
+    z0: np.ndarray
+    step: np.ndarray
+    G: Callable[[np.ndarray], np.ndarray]
+    state_at: Callable[[np.ndarray], State]
+
+    def residual(self, z: np.ndarray) -> np.ndarray:
+        return (self.G(z) - z) / self.step
+
+    def error(self, z: np.ndarray, gz: np.ndarray) -> float:
+        """The largest undamped change in logs (relative precision everywhere)."""
+        return float(np.max(np.abs(gz - z) / self.step))
+
+
+def fixed_point_problem(
     eco: Economy,
     wage0: np.ndarray,
     residents0: np.ndarray,
@@ -170,16 +196,8 @@ def solve_arrays(
     output0: np.ndarray,
     *,
     policy: PolicyRule = decentralized,
-    tol: float = 1e-10,
-    max_iter: int = 5000,
-    memory: int = 10,
-    growth: float = 10.0,
-) -> tuple[State, int, bool]:
-    """Find the equilibrium of one economy from a starting allocation.
-
-    With a :class:`StatefulPolicy`, the policy's unknowns are appended to the iterated vector
-    and solved jointly (their convergence is measured relative to ``policy.scale``).
-    """
+) -> FixedPointProblem:
+    """The :class:`FixedPointProblem` of one economy from a starting allocation."""
     lives = eco.lives
     producing = ((eco.lam_hat > 0) & lives[:, None, :]).any(axis=0)
     has_land = (eco.beta > 0).any(axis=0)
@@ -228,12 +246,98 @@ def solve_arrays(
             target = np.concatenate([target, policy.target(eco, st, st.unknowns) / scale])
         return z + step * (target - z)
 
-    def error(z: np.ndarray, gz: np.ndarray) -> float:
-        # distance of the undamped update, in logs (relative precision everywhere)
-        return float(np.max(np.abs(gz - z) / step))
+    return FixedPointProblem(z0=z0, step=step, G=G, state_at=state_at)
 
-    result = anderson(G, z0, tol=tol, max_iter=max_iter, memory=memory, error=error, growth=growth)
-    return state_at(result.x), result.iterations, result.converged
+
+def solve_arrays(
+    eco: Economy,
+    wage0: np.ndarray,
+    residents0: np.ndarray,
+    rent0: np.ndarray,
+    price0: np.ndarray,
+    output0: np.ndarray,
+    *,
+    policy: PolicyRule = decentralized,
+    tol: float = 1e-10,
+    max_iter: int = 5000,
+    memory: int = 10,
+    growth: float = 10.0,
+    method: str = "anderson",
+) -> tuple[State, int, bool]:
+    """Find the equilibrium of one economy from a starting allocation.
+
+    With a :class:`StatefulPolicy`, the policy's unknowns are appended to the iterated vector
+    and solved jointly (their convergence is measured relative to ``policy.scale``).
+    ``method`` is ``"newton"`` (:func:`solve_problem`), ``"anderson"`` (memory ``memory``)
+    or ``"fixed_point"``; the returned count is the number of evaluations of the equations.
+    """
+    problem = fixed_point_problem(eco, wage0, residents0, rent0, price0, output0, policy=policy)
+    z, evaluations, converged = solve_problem(
+        problem, tol=tol, max_iter=max_iter, method=method, memory=memory, growth=growth
+    )
+    return problem.state_at(z), evaluations, converged
+
+
+def solve_problem(
+    problem: FixedPointProblem,
+    *,
+    tol: float,
+    max_iter: int,
+    method: str = "newton",
+    memory: int = 10,
+    growth: float = 10.0,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, int, bool]:
+    """Solve a :class:`FixedPointProblem` from ``start`` (default ``problem.z0``): the
+    solution (or the last iterate), the evaluations of the equations used (at most
+    ``max_iter``) and whether the largest undamped change is within ``tol``.
+
+    ``"newton"``: Newton-Krylov on ``problem.residual`` (:func:`newton_krylov`), with the
+    Anderson-accelerated map as globalization where a Newton step finds no decrease.
+    ``"anderson"`` (``memory`` > 0) and ``"fixed_point"`` iterate the damped map.
+    """
+    z0 = problem.z0 if start is None else start
+    if method == "newton":
+        result = newton_problem(problem, z0, tol=tol, max_iter=max_iter)
+        return result.x, result.evaluations, result.converged
+    result = anderson(
+        problem.G,
+        z0,
+        tol=tol,
+        max_iter=max_iter,
+        memory=0 if method == "fixed_point" else memory,
+        error=problem.error,
+        growth=growth,
+    )
+    return result.x, result.iterations, result.converged
+
+
+def newton_problem(
+    problem: FixedPointProblem,
+    z0: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int,
+    max_newton: int = 100,
+) -> NewtonResult:
+    """:func:`newton_krylov` on the residual system of ``problem`` (the full result, with
+    the counts of Newton steps and Jacobian-vector products)."""
+
+    def fallback(z: np.ndarray, budget: int) -> tuple[np.ndarray, int]:
+        try:
+            result = anderson(problem.G, z, tol=tol, max_iter=budget, error=problem.error)
+        except FloatingPointError:
+            return z, 1
+        return result.x, result.iterations
+
+    return newton_krylov(
+        problem.residual,
+        z0,
+        tol=tol,
+        max_evaluations=max_iter,
+        fallback=fallback,
+        max_newton=max_newton,
+    )
 
 
 # -- starting values -----------------------------------------------------------------------------
@@ -269,8 +373,9 @@ def initial_guess(
 
 # -- xarray layer --------------------------------------------------------------------------------
 
-Method = Literal["anderson", "fixed_point"]
-METHODS: dict[str, int] = {"anderson": 10, "fixed_point": 0}  # Anderson memory
+Method = Literal["newton", "anderson", "fixed_point"]
+#: The solution methods and, for the damped map, its Anderson memory (0: plain iteration).
+METHODS: dict[str, int] = {"newton": 10, "anderson": 10, "fixed_point": 0}
 
 #: Outputs of the solver kernel, in order, with their core dimensions.
 SOLUTION: dict[str, tuple[str, ...]] = {
@@ -558,7 +663,7 @@ def solve_equilibrium(
     initial: xr.Dataset | None = None,
     tol: float = 1e-10,
     max_iter: int = 5000,
-    method: Method = "anderson",
+    method: Method = "newton",
 ) -> xr.Dataset:
     """Solve the spatial equilibrium of MODEL.md section 2 with externalities.
 
@@ -572,8 +677,12 @@ def solve_equilibrium(
     The solver iterates on (log w, log L[k,n], log r, log P, log Y) jointly: wages move toward
     labor income per worker, residents toward the location choice, rents, prices and output to
     what the current allocation implies; the goods-market system is never formed as a matrix
-    (trade enters through N x N products per industry). The map is accelerated with Anderson
-    mixing (``method="anderson"``, default) or iterated plainly (``"fixed_point"``).
+    (trade enters through N x N products per industry). By default (``method="newton"``) the
+    residual system of that map (what the allocation implies minus the allocation, in logs)
+    is solved by Newton-Krylov: GMRES on finite-difference Jacobian-vector products, a line
+    search, and Anderson steps of the map where a Newton step finds no decrease, so that
+    convergence does not depend on the map being a contraction. ``"anderson"`` accelerates
+    the damped map with Anderson mixing; ``"fixed_point"`` iterates it plainly.
 
     Parameters
     ----------
@@ -595,8 +704,12 @@ def solve_equilibrium(
         ``residual_<condition>`` to be at most ``100 * tol`` (:data:`RESIDUAL_FACTOR`; 1e-8 at
         the default, MODEL.md section 6), so that it means "an equilibrium", not "a small
         last step".
-    max_iter, method
-        Iteration limit and algorithm.
+    max_iter
+        The largest number of evaluations of the equations (of the map, or of the residual in
+        a Jacobian-vector product).
+    method
+        ``"newton"`` (default), ``"anderson"`` or ``"fixed_point"``; recorded in the
+        result's ``solver_method`` attribute.
 
     Returns
     -------
@@ -605,10 +718,11 @@ def solve_equilibrium(
         ``productivity`` (with externalities), ``rent_rate``, ``unit_cost``, ``price``,
         ``price_index``, ``gross_output``, ``expenditure``, ``land_income_per_worker``,
         ``consumption``, ``real_consumption``, ``welfare``; the diagnostics ``converged``,
-        ``iterations`` and one ``residual_<condition>`` per condition (max relative residual,
-        see :func:`check_equilibrium`). Non-convergence (the step or a residual above its
-        tolerance) sets ``converged=False`` and warns with :class:`ConvergenceWarning`; the
-        attributes ``solver_tolerance`` and ``residual_tolerance`` record both tolerances.
+        ``iterations`` (evaluations of the equations) and one ``residual_<condition>`` per
+        condition (max relative residual, see :func:`check_equilibrium`). Non-convergence (the
+        step or a residual above its tolerance) sets ``converged=False`` and warns with
+        :class:`ConvergenceWarning`; the attributes ``solver_tolerance`` and
+        ``residual_tolerance`` record both tolerances, ``solver_method`` the method.
 
     Raises
     ------
@@ -652,7 +766,7 @@ def solve_equilibrium(
 
     def solve_one(eco: Economy, arr: Mapping[str, np.ndarray], start: tuple):
         st, iterations, converged = solve_arrays(
-            eco, *start, policy=rule, tol=tol, max_iter=max_iter, memory=memory
+            eco, *start, policy=rule, tol=tol, max_iter=max_iter, memory=memory, method=method
         )
         return st, iterations, converged, rule, {}
 
@@ -663,6 +777,7 @@ def solve_equilibrium(
         solve_one,
         attrs={
             "solver": f"spatialocc.solve_equilibrium (method={method})",
+            "solver_method": method,
             "policy": getattr(rule, "__name__", repr(rule)),
         },
         tol=tol,

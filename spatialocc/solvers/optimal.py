@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
@@ -14,6 +15,7 @@ from spatialocc.dims.errors import MissingVariableError
 from spatialocc.dims.schema import annotate, kernel_dims
 from spatialocc.solvers import equilibrium as eq
 from spatialocc.solvers.inversion import AmenityForm
+from spatialocc.solvers.newton import newton_krylov
 from spatialocc.solvers.policies import pandemic_payments  # noqa: F401 (its former home)
 from spatialocc.solvers.preferences import (  # noqa: F401 (the implied weights' former home)
     Frechet,
@@ -22,6 +24,8 @@ from spatialocc.solvers.preferences import (  # noqa: F401 (the implied weights'
     implied_pareto_weights,
     implied_pareto_weights_additive,
 )
+
+logger = logging.getLogger(__name__)
 
 Weights = Literal["equal_gains"] | Mapping[str, float]
 
@@ -269,6 +273,7 @@ def solve_optimal(
     amenities: AmenityForm | None = None,
     tol: float = 1e-10,
     max_iter: int = 20_000,
+    method: Literal["newton", "anderson"] = "newton",
 ) -> xr.Dataset:
     """The optimal spatial allocation (Proposition 1) as an equilibrium under the optimal rule.
 
@@ -314,7 +319,12 @@ def solve_optimal(
         allocation (:func:`spatialocc.counterfactuals.additive_amenities`);
         ``"multiplicative"`` for an additive model uses its Fréchet ``amenity``.
     tol, max_iter
-        Tolerance and iteration budget of the solver.
+        Tolerance and budget (evaluations of the equations) of the solver.
+    method
+        ``"newton"`` (default): Newton-Krylov on the residual system, continued along the
+        rule's strength from the decentralized equilibrium (``_newton_continuation``);
+        ``"anderson"``: the Anderson-accelerated map along the same path. Recorded in the
+        result's ``solver_method`` attribute.
 
     Returns
     -------
@@ -349,6 +359,8 @@ def solve_optimal(
     >>> float(additive["labor_tax"].max())
     0.0
     """
+    if method not in ("newton", "anderson"):
+        raise ValueError(f"method must be 'newton' or 'anderson', got {method!r}")
     model = eq.validated_model(model)
     model = _with_amenity_form(model, amenities)
     additive = model.get("additive_amenities", xr.DataArray(False)).astype(bool)
@@ -357,7 +369,7 @@ def solve_optimal(
         # The decentralized equilibrium of this very model: for an inverted model it is the
         # data allocation (found in one step); for a transformed model the stored welfare
         # would be that of another economy.
-        reference = eq.solve_equilibrium(model, tol=tol, max_iter=max_iter)
+        reference = eq.solve_equilibrium(model, tol=tol, max_iter=max_iter, method=method)
     if "welfare" not in reference:
         raise MissingVariableError("the reference Dataset needs 'welfare' (what a solve returns)")
     ref_additive = reference.get("additive_amenities", xr.DataArray(False)).astype(bool)
@@ -406,6 +418,7 @@ def solve_optimal(
         tol=tol,
         max_iter=max_iter,
         start=_starting_allocation(model, reference),
+        method=method,
     )
     optimum["welfare_gain"] = welfare_gain(reference, optimum)
     # Converged means an optimum: the conditions of section 4 hold as well (equal gains only
@@ -615,14 +628,15 @@ def _starting_allocation(model: xr.Dataset, reference: xr.Dataset) -> dict[str, 
 
 
 def _solve_with_rule(
-    model, reference_welfare, make_rule, *, tol, max_iter, start=None
+    model, reference_welfare, make_rule, *, tol, max_iter, start=None, method="newton"
 ) -> xr.Dataset:
     economy = eq.economy_inputs(model)
     start = start or {"wage": model["wage"], "employment": model["employment"]}
 
     def solve_one(eco: eq.Economy, arr, start_values):
         rule = make_rule(eco, arr["reference_welfare"])
-        st, iterations, converged, stage = _continuation(eco, rule, start_values, tol, max_iter)
+        continuation = _newton_continuation if method == "newton" else _continuation
+        st, iterations, converged, stage = continuation(eco, rule, start_values, tol, max_iter)
         lump_sum = stage.lump_sum(eco, st)
 
         def extras(sol: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -644,7 +658,10 @@ def _solve_with_rule(
         solve_one,
         extra_inputs={"reference_welfare": (reference_welfare, ("occupation",))},
         extra_outputs=OPTIMUM_EXTRA,
-        attrs={"solver": "spatialocc.solve_optimal (Proposition 1)"},
+        attrs={
+            "solver": f"spatialocc.solve_optimal (Proposition 1; method={method})",
+            "solver_method": method,
+        },
         tol=tol,
     )
     transfer = optimum["consumption"] - optimum["wage"] - optimum["land_income_per_worker"]
@@ -710,3 +727,215 @@ def _continuation(eco, rule, start, tol, max_iter):
             if candidate is not None:
                 return candidate, total, False, stage
             return st, total, False, solved
+
+
+#: The first step of the Newton continuation in the rule's strength, the smallest step before
+#: it turns to arclength continuation, the tolerance of the intermediate stages (only the last
+#: one needs ``tol``), and the Newton steps and evaluations allowed per stage.
+NEWTON_FIRST_STEP = 0.25
+NEWTON_MIN_STEP = 1.0 / 64
+STAGE_TOLERANCE = 1e-7
+NEWTON_STAGE_STEPS = 12
+NEWTON_STAGE_BUDGET = 600
+#: Pseudo-arclength continuation: Newton steps per corrector, the number of points it may
+#: add, and the smallest step (relative to the first) before it gives up.
+ARCLENGTH_STEPS = 4
+ARCLENGTH_TOLERANCE = 1e-5
+ARCLENGTH_BUDGET = 250
+ARCLENGTH_POINTS = 200
+ARCLENGTH_TOTAL = 12_000
+#: The path is abandoned when its last ARCLENGTH_WINDOW points span less than
+#: ARCLENGTH_STALL in the strength (it runs off toward a boundary instead of toward 1).
+ARCLENGTH_WINDOW = 10
+ARCLENGTH_STALL = 1e-3
+ARCLENGTH_MIN_STEP = 1e-3
+
+
+def _newton_continuation(eco, rule, start, tol, max_iter):
+    """Solve under the optimal rule by Newton-Krylov, globalized by the Anderson path.
+
+    First :func:`_newton_path`; where it fails (its path of solutions can end at a boundary,
+    e.g. a city emptying, while another branch reaches full strength), the Anderson
+    continuation (:func:`_continuation`) from the same start with the remaining budget, and
+    where that stops short of the tolerance at full strength, Newton from its last iterate.
+    Each is a solution method for the same equations: which one found the root changes
+    nothing in it.
+    """
+    st, total, converged, newton_stage = _newton_path(eco, rule, start, tol, max_iter)
+    if converged or total >= max_iter:
+        return st, total, converged, newton_stage
+    logger.debug("Newton path failed after %d evaluations: the Anderson path", total)
+    candidate, used, converged, stage = _continuation(eco, rule, start, tol, max_iter - total)
+    total += used
+    if candidate is None or stage is None:
+        return st, total, False, newton_stage
+    if converged or stage.strength < 1.0:
+        return candidate, total, converged, stage
+    stage = stage.replace(start=candidate.unknowns)
+    problem = eq.fixed_point_problem(
+        eco,
+        candidate.wage,
+        candidate.residents,
+        candidate.rent,
+        candidate.price,
+        candidate.gross_output,
+        policy=stage,
+    )
+    try:
+        result = eq.newton_problem(problem, problem.z0, tol=tol, max_iter=max(max_iter - total, 1))
+    except FloatingPointError:
+        return candidate, total, False, stage
+    total += result.evaluations
+    return problem.state_at(result.x), total, result.converged, stage
+
+
+def _newton_path(eco, rule, start, tol, max_iter):
+    """Solve under the optimal rule by Newton-Krylov along the rule's strength, 0 to 1.
+
+    Each stage solves the residual system of the equilibrium under the rule at one strength
+    (:func:`~spatialocc.solvers.equilibrium.newton_problem`) from a secant prediction through
+    the two previous stages; a stage that fails is retried with half the step, a stage that
+    succeeds doubles it. Intermediate stages stop at :data:`STAGE_TOLERANCE`, the last at
+    ``tol``. Once a step in the strength fails, the path is followed by pseudo-arclength
+    continuation (:func:`_arclength`) until it crosses full strength: where the path of
+    solutions turns back in the strength (a fold: strong externalities can give several
+    solutions at one strength, as with additive amenities on the bundled data), steps in the
+    strength alone fail however small. Every stage is a root of the same equations at its
+    strength: the path changes how the solution is found, not what it is. Returns the state,
+    the evaluations of the equations, whether the rule at full strength converged, and that
+    stage's rule.
+    """
+    total = 0
+    n_extra = rule.start.size
+
+    def problem_at(strength: float, z: np.ndarray | None):
+        values = rule.start if z is None else z[z.size - n_extra :] * rule.scale
+        stage = rule.replace(strength=strength, start=values)
+        return stage, eq.fixed_point_problem(eco, *start, policy=stage)
+
+    def solve(strength, z_start, stage_tol):
+        nonlocal total
+        stage, problem = problem_at(strength, z_start)
+        budget = max(min(max_iter - total, NEWTON_STAGE_BUDGET), 1)
+        try:
+            result = eq.newton_problem(
+                problem, z_start, tol=stage_tol, max_iter=budget, max_newton=NEWTON_STAGE_STEPS
+            )
+        except FloatingPointError:
+            total += 1
+            return None
+        total += result.evaluations
+        return stage, problem, result
+
+    stage, problem = problem_at(0.0, None)
+    last = solve(0.0, problem.z0, STAGE_TOLERANCE)
+    if last is None:
+        return problem.state_at(problem.z0), total, False, stage
+    if not last[2].converged:
+        return last[1].state_at(last[2].x), total, False, last[0]
+    path = [(0.0, last[2].x)]
+    strength, step = 0.0, NEWTON_FIRST_STEP
+    while True:
+        target = min(1.0, strength + step)
+        z = path[-1][1]
+        if len(path) > 1:
+            (s0, z0), (s1, z1) = path[-2], path[-1]
+            z = z1 + (target - s1) * (z1 - z0) / (s1 - s0)
+        outcome = solve(target, z, tol if target >= 1.0 else STAGE_TOLERANCE)
+        logger.debug(
+            "continuation: strength %.4f %s (%d evaluations in all)",
+            target,
+            "converged" if outcome is not None and outcome[2].converged else "failed",
+            total,
+        )
+        if outcome is not None and outcome[2].converged:
+            last = outcome
+            strength = target
+            path.append((strength, outcome[2].x))
+            if strength >= 1.0:
+                stage, problem, result = outcome
+                return problem.state_at(result.x), total, True, stage
+            step = min(2 * step, 1.0 - strength)
+            continue
+        if outcome is not None:
+            last = outcome
+        step /= 2
+        if total >= max_iter:
+            break
+        if len(path) > 1:
+            z_final, used = _arclength(
+                lambda z, s: problem_at(s, z)[1].residual(z),
+                path,
+                min(max_iter - total, ARCLENGTH_TOTAL),
+            )
+            total += used
+            if z_final is not None:
+                outcome = solve(1.0, z_final, tol)
+                if outcome is not None:
+                    last = outcome
+                    if outcome[2].converged:
+                        stage, problem, result = outcome
+                        return problem.state_at(result.x), total, True, stage
+            break
+        if step < NEWTON_MIN_STEP:
+            break
+    stage, problem, result = last
+    return problem.state_at(result.x), total, False, stage
+
+
+def _arclength(residual, path, budget):
+    """Follow the solutions of ``residual(z, s) = 0`` from the last two points of ``path``
+    ((s, z) pairs) by pseudo-arclength continuation (Keller 1977): the unknowns are (z, s),
+    each corrector solves the residual together with ``t . (y - y_pred) = 0`` (``t`` the
+    secant direction, ``y_pred`` the predicted point) by Newton-Krylov. Returns a starting
+    point for s = 1 (interpolated between the two points that bracket it) and the
+    evaluations used, or None when the path does not reach s = 1 within the budget."""
+    used = 0
+    points = [np.append(z, s) for s, z in path[-2:]]
+    step = 0.5 * float(np.linalg.norm(points[1] - points[0]))
+    smallest = ARCLENGTH_MIN_STEP * step
+    for _ in range(ARCLENGTH_POINTS):
+        if step < smallest or used >= budget:
+            return None, used
+        y0, y1 = points[-2], points[-1]
+        tangent = (y1 - y0) / np.linalg.norm(y1 - y0)
+        predicted = y1 + step * tangent
+
+        def augmented(y, tangent=tangent, predicted=predicted):
+            return np.append(residual(y[:-1], y[-1]), tangent @ (y - predicted))
+
+        try:
+            result = newton_krylov(
+                augmented,
+                predicted,
+                tol=ARCLENGTH_TOLERANCE,
+                max_evaluations=min(ARCLENGTH_BUDGET, budget - used),
+                max_newton=ARCLENGTH_STEPS,
+            )
+        except FloatingPointError:
+            used += 1
+            step /= 2
+            continue
+        used += result.evaluations
+        logger.debug(
+            "arclength: s=%.5f step %.3g, %s in %d Newton steps (%d evaluations)",
+            result.x[-1],
+            step,
+            "converged" if result.converged else "failed",
+            result.newton_steps,
+            result.evaluations,
+        )
+        if not result.converged or result.x[-1] < 0.0:
+            step /= 2
+            continue
+        points.append(result.x)
+        recent = [p[-1] for p in points[-ARCLENGTH_WINDOW:]]
+        if len(points) > ARCLENGTH_WINDOW and max(recent) - min(recent) < ARCLENGTH_STALL:
+            return None, used
+        if result.x[-1] >= 1.0:
+            a, b = points[-2], points[-1]
+            weight = (1.0 - a[-1]) / (b[-1] - a[-1])
+            return (a + weight * (b - a))[:-1], used
+        # lengthen the step when the corrector was easy, shorten it when it was hard
+        step *= 2.0 if result.newton_steps <= 2 else 1.3 if result.newton_steps <= 4 else 0.7
+    return None, used
