@@ -369,6 +369,12 @@ def _read_chunks(store: Path) -> list[xr.Dataset]:
             if da.attrs.get("boolean"):
                 attrs = {k: v for k, v in da.attrs.items() if k != "boolean"}
                 ds[name] = da.astype(bool).assign_attrs(attrs)
+        strings = {  # Zarr's variable-length strings, back to numpy's
+            name: (c.dims, np.array([str(x) for x in c.values.ravel()]).reshape(c.shape), c.attrs)
+            for name, c in ds.coords.items()
+            if c.dtype.kind in "OT"
+        }
+        ds = ds.assign_coords(strings)
         ds.attrs.pop("solves", None)
         chunks.append(ds)
     return chunks
