@@ -231,7 +231,7 @@ def _one_draw(mean: np.ndarray, cov: np.ndarray, seed: int, i: int) -> np.ndarra
 
 # -- the outputs ------------------------------------------------------------------------------
 
-Solver = Callable[[xr.Dataset, float], xr.Dataset]
+Solver = Callable[[xr.Dataset, float, dict], xr.Dataset]
 
 
 def _kept(solution: xr.Dataset, names: Sequence[str]) -> xr.Dataset:
@@ -241,20 +241,20 @@ def _kept(solution: xr.Dataset, names: Sequence[str]) -> xr.Dataset:
 
 
 def _equilibrium_of(transform: Callable[[xr.Dataset], xr.Dataset] | None) -> Solver:
-    def solve(economy: xr.Dataset, tol: float) -> xr.Dataset:
+    def solve(economy: xr.Dataset, tol: float, budget: dict) -> xr.Dataset:
         changed = transform(economy) if transform is not None else economy
-        return _kept(solve_equilibrium(changed, tol=tol), EQUILIBRIUM_VARIABLES)
+        return _kept(solve_equilibrium(changed, tol=tol, **budget), EQUILIBRIUM_VARIABLES)
 
     return solve
 
 
 def _optimum_of(transform: Callable[[xr.Dataset], xr.Dataset] | None) -> Solver:
-    def solve(economy: xr.Dataset, tol: float) -> xr.Dataset:
+    def solve(economy: xr.Dataset, tol: float, budget: dict) -> xr.Dataset:
         from spatialocc.reports.policy import policy_summary
 
         changed = transform(economy) if transform is not None else economy
-        reference = solve_equilibrium(changed, tol=tol) if transform is not None else None
-        optimum = solve_optimal(changed, reference=reference, tol=tol)
+        reference = solve_equilibrium(changed, tol=tol, **budget) if transform is not None else None
+        optimum = solve_optimal(changed, reference=reference, tol=tol, **budget)
         kept = _kept(optimum, OPTIMUM_VARIABLES)
         summary = policy_summary(changed if reference is None else reference, optimum)
         for name, da in summary.data_vars.items():
@@ -265,7 +265,7 @@ def _optimum_of(transform: Callable[[xr.Dataset], xr.Dataset] | None) -> Solver:
     return solve
 
 
-def _table3(economy: xr.Dataset, tol: float) -> xr.Dataset:
+def _table3(economy: xr.Dataset, tol: float, budget: dict) -> xr.Dataset:
     from spatialocc.solvers.decomposition import decompose
 
     years = [int(y) for y in economy["year"].values]
@@ -303,6 +303,7 @@ def _solve_chunk(
     parameters: xr.Dataset,
     outputs: tuple[str, ...],
     tol: float,
+    budget: dict,
     year: int | None,
     store: str | None,
 ) -> xr.Dataset:
@@ -314,7 +315,7 @@ def _solve_chunk(
         one = model if year is None else model.sel(year=year, drop=True)
         solved = {}
         for name in outputs:
-            result = OUTPUTS[name](model if name == "table3" else one, tol)
+            result = OUTPUTS[name](model if name == "table3" else one, tol, budget)
             for var, da in result.data_vars.items():
                 solved[f"{name}{SEP}{var}"] = da
         draws.append(xr.Dataset(solved))
@@ -434,6 +435,7 @@ def propagate(
     chunk_size: int = CHUNK_SIZE,
     scheduler: str | None = None,
     tol: float = 1e-10,
+    max_iter: int | None = None,
 ) -> xr.Dataset:
     """Carry the sampling error of the estimated τ into counterfactuals and the optimum.
 
@@ -476,8 +478,10 @@ def propagate(
         Passed to ``dask.compute``: ``None`` (threads, or the active ``dask.distributed``
         client), ``"threads"``, ``"processes"``, ``"synchronous"``. Results are identical
         whatever the scheduler.
-    tol
-        Tolerance of every solve.
+    tol, max_iter
+        Tolerance and iteration budget of every solve (``None``: the solvers' defaults). A
+        draw that exhausts its budget is kept, flagged ``converged = False``; a budget bounds
+        the time such draws take.
 
     Returns
     -------
@@ -569,6 +573,7 @@ def propagate(
             "seed": int(seed),
             "outputs": list(outputs),
             "tol": float(tol),
+            "max_iter": max_iter,
             "year": year,
             "mean": mean.tolist(),
             "covariance": cov.tolist(),
@@ -588,6 +593,7 @@ def propagate(
             parameters.sel(draw=todo[s : s + chunk_size]),
             outputs,
             tol,
+            {} if max_iter is None else {"max_iter": int(max_iter)},
             year,
             None if store is None else str(store),
         )
@@ -615,6 +621,7 @@ def propagate(
         "n_draws": int(n_draws),
         "outputs": ", ".join(outputs),
         "tolerance": float(tol),
+        **({"max_iter": int(max_iter)} if max_iter is not None else {}),
         "draws_solved": len(todo),
         **({"year": int(year)} if year is not None else {}),
     }
