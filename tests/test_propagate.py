@@ -299,3 +299,21 @@ def test_estimation_results_are_accepted_as_they_are():
     again = draw_parameters(estimates.to_dataset(), ["CNR", "nonCNR"], 2, seed=0)
     xr.testing.assert_identical(drawn, again)
     assert drawn.attrs["source"] == f"{estimates.method} estimates"
+
+
+def test_table3_of_a_draw_with_zero_covariance_is_the_decomposition():
+    data = spatialocc.datasets.synthetic(n_cities=6, n_industries=4, seed=3)
+    model = spatialocc.invert(data)
+    est = _estimates(blocks=np.zeros((2, 2, 2)))
+    draws = spatialocc.propagate(model, est, n_draws=1, outputs=["table3"], scheduler="synchronous")
+    point = spatialocc.with_externalities(
+        model, tau_share={"CNR": 1.0, "nonCNR": 0.8}, tau_size={"CNR": 0.3, "nonCNR": 0.3}
+    )
+    table3 = spatialocc.decompose(point, scheduler="synchronous")
+    ours = draws["table3.welfare"].isel(draw=0, drop=True)
+    np.testing.assert_array_equal(ours.values, table3["welfare"].transpose(*ours.dims).values)
+    baseline = table3["welfare"].sel(step=table3.attrs["baseline"], drop=True)
+    relative = draws["table3.welfare_relative"].isel(draw=0, drop=True)
+    expected = (table3["welfare"] / baseline).transpose(*relative.dims)
+    np.testing.assert_array_equal(relative.values, expected.values)
+    assert bool(draws["table3.converged"].all())
