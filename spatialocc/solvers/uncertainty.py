@@ -477,7 +477,9 @@ def propagate(
     scheduler
         Passed to ``dask.compute``: ``None`` (threads, or the active ``dask.distributed``
         client), ``"threads"``, ``"processes"``, ``"synchronous"``. Results are identical
-        whatever the scheduler.
+        whatever the scheduler. For a progress bar over the chunks, call inside
+        ``dask.diagnostics.ProgressBar()`` (local schedulers) or watch the client's
+        dashboard.
     tol, max_iter
         Tolerance and iteration budget of every solve (``None``: the solvers' defaults). A
         draw that exhausts its budget is kept, flagged ``converged = False``; a budget bounds
