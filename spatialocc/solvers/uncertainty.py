@@ -35,6 +35,7 @@ from typing import Any
 import dask
 import numpy as np
 import xarray as xr
+from dask.base import tokenize
 
 from spatialocc.dims.errors import DimensionError, MissingVariableError
 from spatialocc.solvers import counterfactuals
@@ -589,18 +590,21 @@ def propagate(
     todo = [i for i in range(n_draws) if i not in have]
 
     shared = dask.delayed(economy, pure=True)
-    tasks = [
-        dask.delayed(_solve_chunk, pure=True)(
-            shared,
-            parameters.sel(draw=todo[s : s + chunk_size]),
-            outputs,
-            tol,
-            {} if max_iter is None else {"max_iter": int(max_iter)},
-            year,
-            None if store is None else str(store),
+    budget = {} if max_iter is None else {"max_iter": int(max_iter)}
+    where = None if store is None else str(store)
+    token = tokenize(shared.key, outputs, tol, budget, year, where)
+    tasks = []
+    for s in range(0, len(todo), chunk_size):
+        chunk = parameters.sel(draw=todo[s : s + chunk_size])
+        # keys that sort in reverse draw order: dask's local schedulers then start the
+        # chunks in draw order, so a sweep stopped early holds the first draws (0, 1, ...),
+        # not a scattered set (the values do not depend on the keys)
+        key = f"propagate-{10**9 - todo[s]:010d}-{tokenize(token, chunk)}"
+        tasks.append(
+            dask.delayed(_solve_chunk)(
+                shared, chunk, outputs, tol, budget, year, where, dask_key_name=key
+            )
         )
-        for s in range(0, len(todo), chunk_size)
-    ]
     computed = list(dask.compute(*tasks, scheduler=scheduler)) if tasks else []
     parts = [ds.sel(draw=[d for d in ds["draw"].values if d < n_draws]) for ds in stored]
     parts = [p for p in parts if p.sizes["draw"]] + computed
