@@ -366,7 +366,7 @@ def _read_chunks(store: Path) -> list[xr.Dataset]:
         return []
     chunks = []
     for path in sorted(folder.glob("draws_*.zarr")):
-        ds = xr.open_zarr(path, consolidated=False).load()
+        ds = xr.open_zarr(path, consolidated=False, chunks=None).load()  # no dask: no progress bar
         for name, da in ds.data_vars.items():
             if da.attrs.get("boolean"):
                 attrs = {k: v for k, v in da.attrs.items() if k != "boolean"}
