@@ -11,6 +11,11 @@
                                               technology_change.nc
     spatialocc plot --out DIR                 figures/*.png
     spatialocc compare --out DIR              paper_comparison.*
+    spatialocc uncertainty --draws N --out DIR
+                                              uncertainty.nc, uncertainty_summary.nc,
+                                              policy_summary_intervals.*,
+                                              paper_comparison_intervals.*, uncertainty/*.png
+                                              (run includes it only with --draws N)
     spatialocc build-ipums X.xml --out D.nc   a dataset from IPUMS USA extracts
 
 DATASET is a NetCDF file of kind "data" or a registered dataset
@@ -45,6 +50,9 @@ DESCRIPTIONS = {
     "technology change (reads model.nc)",
     "plot": "draw the figures from the results in the output folder",
     "compare": "the paper's numbers beside this run's (writes paper_comparison.csv/.md)",
+    "uncertainty": "the estimates' sampling error carried into the counterfactual and the "
+    "optimum: --draws N draws of tau, intervals, figures (reads model.nc; estimates.nc with "
+    "--tau other than paper)",
 }
 
 
@@ -84,8 +92,21 @@ def _stage_options() -> argparse.ArgumentParser:
     )
     solves.add_argument(
         "--scheduler",
-        choices=["threads", "processes", "synchronous"],
-        help="dask scheduler of the decomposition (default: threads)",
+        metavar="NAME|ADDRESS",
+        type=_scheduler,
+        help="dask scheduler of the decomposition and the draws: threads (default), "
+        "processes, synchronous, or the address of a dask.distributed scheduler "
+        "(tcp://host:8786) to run them on its cluster",
+    )
+    solves.add_argument(
+        "--draws",
+        metavar="N",
+        type=_count,
+        help="draws of tau of the uncertainty stage (default for 'spatialocc uncertainty': "
+        f"{pipeline.UNCERTAINTY_DRAWS}; 'run' adds the stage only when N is given and above 0)",
+    )
+    solves.add_argument(
+        "--draw-seed", type=int, default=0, help="seed of the draws of tau (default: 0)"
     )
     solves.add_argument(
         "--natural-earth",
@@ -131,6 +152,17 @@ def _stage_options() -> argparse.ArgumentParser:
         "nonCNR)",
     )
     return solves
+
+
+def _scheduler(value: str) -> str:
+    """A dask scheduler by name, or the address of a dask.distributed scheduler."""
+    if value in pipeline.SCHEDULERS or "://" in value:
+        return value
+    names = ", ".join(map(repr, pipeline.SCHEDULERS))
+    raise argparse.ArgumentTypeError(
+        f"invalid choice: {value!r} (choose from {names}, or the address of a "
+        f"dask.distributed scheduler such as tcp://host:8786)"
+    )
 
 
 def _count(value: str) -> int:
@@ -190,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the land-using (real-estate) industry of the data (default: 'Real Estate'); the "
         "later stages read it from model.nc",
     )
-    for name in ("run", *pipeline.STAGES):
+    for name in ("run", *pipeline.ALL_STAGES):
         parents = [common, solves] + ([data] if name in ("run", "invert") else [])
         command = sub.add_parser(name, parents=parents, help=DESCRIPTIONS[name])
         command.set_defaults(stages=pipeline.STAGES if name == "run" else (name,))
@@ -305,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "command", None) == "build-ipums":
         return _build_ipums(args)
+    if args.command == "run" and args.draws:
+        args.stages = (*args.stages, "uncertainty")
     options = pipeline.Options(
         tau=args.tau,
         year=args.year,
@@ -318,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         cluster=_names(args.cluster),
         occupations=None if args.occupations is None else _names(args.occupations),
         a8_replications=args.a8_replications,
+        draws=pipeline.UNCERTAINTY_DRAWS if args.draws is None else args.draws,
+        draw_seed=args.draw_seed,
         quiet=args.quiet,
         command=shlex.join(["spatialocc", *argv]),
     )
@@ -349,7 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Wrote {len(written)} files to {out.resolve()} in {time.perf_counter() - start:.0f} s: "
         f"{sum(p.suffix == '.nc' for p in written)} NetCDF, tables {', '.join(tables) or '-'}"
-        + (f", {len(figures)} figures in {out / 'figures'}" if figures else "")
+        + (
+            f", {len(figures)} figures in {', '.join(sorted({str(p.parent) for p in figures}))}"
+            if figures
+            else ""
+        )
     )
     for notice in options.notices:
         print(f"NOTE: {notice}")

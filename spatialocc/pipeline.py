@@ -34,6 +34,13 @@ as CSV and Markdown, figures as PNG)::
     compare    paper_comparison.*                   every number of the paper's main text
                                                     that the run computes, beside the
                                                     paper's (spatialocc.paper.REPORTED)
+    uncertainty                                     only when asked (spatialocc uncertainty,
+               uncertainty.nc,                      or run --draws N): the draws of tau from
+               uncertainty_summary.nc,              the estimates' sampling distribution and
+               policy_summary_intervals.*,          the no-externalities counterfactual and
+               paper_comparison_intervals.*,        optimum of each, their summary, the policy
+               uncertainty/*.png                    table and paper comparison with 90%
+                                                    intervals, and three figures
 
 Each stage reads what earlier stages wrote, so it can be rerun alone. One process at a time
 writes a folder, and each finished stage is committed in one rename
@@ -82,6 +89,29 @@ TAU_SOURCES = ("paper", *TABLE2_METHODS)
 #: The occupations of the paper, which its τ and tables compare.
 PAPER_OCCUPATIONS: tuple[str, str] = tuple(PAPER_TAU["tau_share"])
 
+#: Stages run only when asked: ``spatialocc uncertainty``, or ``run --draws N``.
+OPTIONAL_STAGES = ("uncertainty",)
+
+#: Every stage, in the order they run.
+ALL_STAGES = (*STAGES, *OPTIONAL_STAGES)
+
+#: Draws of ``spatialocc uncertainty`` by default. ``run`` leaves the stage out unless
+#: ``--draws N`` is given: each draw solves the no-externalities counterfactual and the optimum
+#: of the US economy (about 5-10 s a draw per core), so 200 draws add minutes to a run.
+UNCERTAINTY_DRAWS = 200
+
+#: Iteration budget of each draw's solves: about three times what the optimum of the US data
+#: takes at the paper's estimates (1,837), so that a draw far in the tails that does not
+#: converge (kept, flagged) costs minutes, not the default budget's quarter of an hour.
+UNCERTAINTY_BUDGET = 6000
+
+#: The resumable store of the draws, in the output folder (not a stage's file: it outlives
+#: interrupted runs, and a restarted stage solves only the draws it lacks).
+UNCERTAINTY_STORE = "uncertainty_draws.zarr"
+
+#: dask schedulers by name; anything with "://" is the address of a dask.distributed scheduler.
+SCHEDULERS = ("threads", "processes", "synchronous")
+
 #: Stages that solve the model with τ.
 SOLVING = ("solve", "optimal", "decompose", "plot")
 
@@ -127,6 +157,9 @@ class Options:
     occupations: tuple[str, ...] | None = None
     #: Monte Carlo draws of Table A8 (0: the paper's single counterfactual only).
     a8_replications: int = A8_REPLICATIONS
+    #: Draws of the uncertainty stage, and its seed.
+    draws: int = UNCERTAINTY_DRAWS
+    draw_seed: int = 0
     quiet: bool = False
     #: What runs, for the output folder's lock and manifest.
     command: str = field(default_factory=lambda: shlex.join(sys.argv))
@@ -182,6 +215,15 @@ STAGE_FILES: dict[str, tuple[str, ...]] = {
         "technology_change.nc",
     ),
     "plot": ("figures/*.png",),
+    "uncertainty": (
+        "uncertainty.nc",
+        "uncertainty_summary.nc",
+        "policy_summary_intervals.csv",
+        "policy_summary_intervals.md",
+        "paper_comparison_intervals.csv",
+        "paper_comparison_intervals.md",
+        "uncertainty/*.png",
+    ),
 }
 
 
@@ -355,8 +397,16 @@ def check_options(options: Options, stages: tuple[str, ...]) -> None:
                 f"{_listed(map(repr, unknown))}; expected names from "
                 f"{_listed(sorted(TRANSFORMATIONS))}, separated by commas ('' for none)"
             )
-    if "plot" in stages:
+    if "plot" in stages or "uncertainty" in stages:
         _check_natural_earth(options.natural_earth)
+    scheduler = options.scheduler
+    if scheduler is not None and scheduler not in SCHEDULERS and "://" not in scheduler:
+        raise ValueError(
+            f"--scheduler must be one of {_listed(SCHEDULERS)} or the address of a "
+            f"dask.distributed scheduler (tcp://host:8786), got {options.scheduler!r}"
+        )
+    if "uncertainty" in stages and options.draws < 1:
+        raise ValueError(f"--draws must be 1 or more, got {options.draws}")
 
 
 def _check_natural_earth(folder: str | None) -> None:
@@ -901,12 +951,12 @@ def stage_decompose(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Da
     start, end = _year(model, options.start_year, "start"), _year(model, options.year)
     economy = with_tau(model.sel(year=[start, end]), ws, options)
     with _timed(options, "decompose", f"Table 3, {start} to {end} (22 solves incl. 4 optima)"):
-        with _progress_bar(options):
+        with _dask(options) as scheduler:
             result = decompose(
                 economy,
                 start=start,
                 end=end,
-                scheduler=options.scheduler,
+                scheduler=scheduler,
                 real_estate=_real_estate(economy),
             )
         ws.write(result, "decomposition.nc")
@@ -936,6 +986,148 @@ def _progress_bar(options: Options) -> Iterator[None]:
 
     with ProgressBar(dt=1.0, out=sys.stderr):
         yield
+
+
+@contextmanager
+def _dask(options: Options) -> Iterator[str | None]:
+    """The scheduler to pass to dask, with a progress bar: dask's on the local schedulers;
+    with an address (``--scheduler tcp://host:8786``) a ``dask.distributed`` client
+    connected to it for the block, and the link of its dashboard, where the tasks show."""
+    if options.scheduler is None or "://" not in options.scheduler:
+        with _progress_bar(options):
+            yield options.scheduler
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            f"--scheduler {options.scheduler} needs dask.distributed: "
+            'pip install "spatialocc[distributed]"'
+        ) from err
+    with Client(options.scheduler) as client:
+        options.say(
+            f"on the dask.distributed scheduler {options.scheduler}; progress: "
+            f"{client.dashboard_link}"
+        )
+        yield None
+
+
+def _sampling_distribution(economy: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
+    """The mean and covariance of τ that the uncertainty stage draws from: with ``--tau
+    paper`` the paper's CUE estimates and standard errors (Table 2; it reports no
+    covariances, so the covariance is diagonal), else this run's estimator and its two-way
+    clustered covariance (estimates.nc)."""
+    if options.tau != "paper":
+        estimates = ws.read("estimates.nc", stage="estimate")
+        return estimates.sel(estimator=options.tau).assign_attrs(
+            source=f"this run's {options.tau} estimates and their clustered covariance"
+        )
+    _check_paper_tau(_occupations(economy), "the model")
+    table = paper.TABLE2["cue"]
+    occupations = list(PAPER_OCCUPATIONS)
+    coefficients = ["tau_share", "tau_size"]
+    mean = [[table[c][k][0] for c in coefficients] for k in occupations]
+    variance = [[table[c][k][1] ** 2 for c in coefficients] for k in occupations]
+    covariance = [[[v[0], 0.0], [0.0, v[1]]] for v in variance]
+    return xr.Dataset(
+        {
+            "estimate": (("occupation", "coefficient"), mean),
+            "covariance": (("occupation", "coefficient", "coefficient_2"), covariance),
+        },
+        coords={
+            "occupation": occupations,
+            "coefficient": coefficients,
+            "coefficient_2": coefficients,
+        },
+        attrs={"source": "the paper's CUE estimates and standard errors (Table 2), diagonal"},
+    )
+
+
+def stage_uncertainty(model: xr.Dataset, ws: Workspace, options: Options) -> xr.Dataset:
+    import shutil
+
+    from spatialocc.reports.uncertainty import comparison_intervals, policy_intervals
+    from spatialocc.solvers.uncertainty import PropagationError, propagate, summarize
+
+    year = _year(model, options.year)
+    economy = model.sel(year=year)
+    pair = _compared(economy, options)
+    estimates = _sampling_distribution(economy, ws, options)
+    store = ws.out / UNCERTAINTY_STORE
+    what = f"{options.draws} draws of tau ({estimates.attrs['source']}), {year}"
+
+    def sweep() -> xr.Dataset:
+        with _dask(options) as scheduler:
+            return propagate(
+                economy,
+                estimates,
+                n_draws=options.draws,
+                seed=options.draw_seed,
+                outputs=("no_externalities", "optimum"),
+                store=store,
+                # one draw per task: the progress bar counts draws, and a stopped stage
+                # loses at most the draws in progress
+                chunk_size=1,
+                scheduler=scheduler,
+                max_iter=UNCERTAINTY_BUDGET,
+            )
+
+    with _timed(options, "uncertainty", what):
+        try:
+            draws = sweep()
+        except PropagationError as err:
+            if "another sweep" not in str(err):
+                raise
+            options.say(
+                f"uncertainty: {store.name} held the draws of another model or "
+                f"other options; starting again"
+            )
+            shutil.rmtree(store)
+            draws = sweep()
+        reused = options.draws - int(draws.attrs["draws_solved"])
+        if reused:
+            options.say(f"uncertainty: {reused} of {options.draws} draws read from {store}")
+        draws.attrs["source"] = estimates.attrs["source"]
+        summary = summarize(draws)
+        ws.write(draws, "uncertainty.nc")
+        ws.write(summary, "uncertainty_summary.nc")
+        unconverged = int(summary["optimum.n_unconverged"])
+        if unconverged:
+            ws.unconverged.append(f"uncertainty.nc ({unconverged} draws of the optimum)")
+        note = f"{options.draws} draws of tau from {estimates.attrs['source']}"
+        point = ws.locate("policy_summary.nc")
+        write_table(
+            policy_intervals(draws, open_dataset(point).load() if point else None, pair),
+            ws.staging,
+            "policy_summary_intervals",
+            title=f"Policy summary ({year}) with 90% intervals over {note}",
+        )
+        results: dict[str, xr.Dataset] = {"model": with_tau(economy, ws, options)}
+        for key, name in COMPARISON_INPUTS.items():
+            path = ws.locate(name)
+            if path is not None:
+                results[key] = open_dataset(path).load()
+        write_table(
+            comparison_intervals(results, draws, pair).set_index(
+                ["source", "statistic", "occupation"]
+            ),
+            ws.staging,
+            "paper_comparison_intervals",
+            title=f"The paper's numbers beside this run's, with 90% intervals over {note} "
+            f"(empty: not computed or not a policy statistic)",
+        )
+        try:
+            from spatialocc.plot.uncertainty import draw_uncertainty
+
+            draw_uncertainty(
+                _compared_first(draws, pair),
+                ws.staging / "uncertainty",
+                occupation=pair[0],
+                natural_earth=options.natural_earth,
+            )
+        except ImportError as err:  # pragma: no cover - depends on the environment
+            options.notices.append(f"uncertainty figures not drawn: {err}")
+    return draws
 
 
 #: Inputs of :func:`spatialocc.plot.draw_all` and the files they are read from.
@@ -1017,9 +1209,9 @@ def run(
     and ``options.kept`` the stages committed before it.
     """
     options = options or Options()
-    unknown = [s for s in stages if s not in STAGES]
+    unknown = [s for s in stages if s not in ALL_STAGES]
     if unknown:
-        raise ValueError(f"unknown stages {unknown}; stages are {list(STAGES)}")
+        raise ValueError(f"unknown stages {unknown}; stages are {list(ALL_STAGES)}")
     check_options(options, stages)
     data = model = None
     if "invert" in stages:
@@ -1041,9 +1233,9 @@ def run(
                 ws.commit(stage)
             options.stage = None
         finally:
-            options.kept = tuple(ws.folder.stages_of_this_run(STAGES))
+            options.kept = tuple(ws.folder.stages_of_this_run(ALL_STAGES))
         options.unconverged.extend(ws.unconverged)
-        removed = [s for s in STAGES if s in ws.dropped and s not in options.kept]
+        removed = [s for s in ALL_STAGES if s in ws.dropped and s not in options.kept]
         if removed:
             options.notices.append(
                 f"model.nc changed, so the results of {', '.join(removed)}, computed from the "
@@ -1059,4 +1251,5 @@ STAGE_FUNCTIONS: dict[str, Callable[[xr.Dataset, Workspace, Options], object]] =
     "decompose": stage_decompose,
     "plot": stage_plot,
     "compare": stage_compare,
+    "uncertainty": stage_uncertainty,
 }

@@ -12,6 +12,7 @@ from spatialocc.solvers.equilibrium import (
 )
 from spatialocc.solvers.inversion import CalibrationWarning, ConvergenceWarning, invert
 from spatialocc.solvers.optimal import check_optimum, solve_optimal, wedge
+from spatialocc.solvers.uncertainty import PropagationError, propagate, summarize
 
 # The tables and report statistics moved to spatialocc.reports (reports import the solvers,
 # so their old names here resolve lazily).
@@ -26,6 +27,7 @@ __all__ = [
     "CalibrationWarning",
     "ConvergenceWarning",
     "PolicyInput",
+    "PropagationError",
     "check_equilibrium",
     "check_optimum",
     "cnr_share_distribution",
@@ -35,8 +37,10 @@ __all__ = [
     "invert",
     "policy_summary",
     "policy_table",
+    "propagate",
     "solve_equilibrium",
     "solve_optimal",
+    "summarize",
     "wedge",
     "with_externalities",
 ]
