@@ -67,7 +67,8 @@ def welfare_gain_distribution(draws: xr.Dataset, *, bins: int = 30):
     ax.set_ylabel("draws")
     ax.set_title(
         f"Welfare gain over draws of tau: median {q50:.2f}%, 90% interval "
-        f"[{q05:.2f}%, {q95:.2f}%] ({_note(values.size, left_out)})"
+        f"[{q05:.2f}%, {q95:.2f}%]\n({_note(values.size, left_out)})",
+        fontsize=9,
     )
     return fig
 
