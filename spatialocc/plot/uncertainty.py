@@ -94,7 +94,9 @@ def transfer_intervals(
     >>> draws = xr.Dataset(
     ...     {
     ...         "optimum.transfer": (("draw", "occupation", "city"), rng.normal(size=(9, 2, 5))),
-    ...         "optimum.residents": (("draw", "occupation", "city"), np.ones((9, 2, 5))),
+    ...         "optimum.employment": (
+    ...             ("draw", "occupation", "industry", "city"), np.ones((9, 2, 1, 5))
+    ...         ),
     ...         "optimum.converged": ("draw", np.ones(9, bool)),
     ...     },
     ...     coords={"occupation": ["CNR", "nonCNR"], "city": list("abcde")},
@@ -105,7 +107,7 @@ def transfer_intervals(
     optimum, left_out = _optimum(draws, "transfer_intervals")
     transfer = optimum["transfer"].sel(occupation=occupation, drop=True)
     if size is None:
-        size = optimum["residents"].sum("occupation").mean("draw")
+        size = optimum["employment"].sum(["occupation", "industry"]).mean("draw")
     largest = size.sortby(size, ascending=False).isel(city=slice(0, n_cities))["city"].values
     t = transfer.sel(city=largest)
     median = t.median("draw")
@@ -150,7 +152,7 @@ def net_payer_map(
     optimum, left_out = _optimum(draws, "net_payer_map")
     probability = net_payer_probability(draws, occupation=occupation)
     if size is None:
-        size = optimum["residents"].sum("occupation").mean("draw")
+        size = optimum["employment"].sum(["occupation", "industry"]).mean("draw")
     return us_map(
         probability,
         size=size,

@@ -126,13 +126,7 @@ def comparison_intervals(
     model = results.get("model")
     drawn = ("table1", "table2", "table3", "city_pair", "city_share")
     for i, summary in enumerate(summaries):
-        optimum = xr.Dataset(
-            {
-                "employment": kept["optimum.residents"]
-                .isel(draw=i, drop=True)
-                .expand_dims(industry=["all"])
-            }
-        )
+        optimum = xr.Dataset({"employment": kept["optimum.employment"].isel(draw=i, drop=True)})
         one = {"summary": summary, "optimum": optimum, **({"model": model} if model else {})}
         for j, entry in enumerate(paper.REPORTED):
             if entry.statistic.partition(":")[0] in drawn:

@@ -52,6 +52,7 @@ EQUILIBRIUM_VARIABLES: tuple[str, ...] = (
     "consumption",
     "price_index",
     "rent_rate",
+    "employment",
     "converged",
     "iterations",
 )
@@ -236,9 +237,7 @@ Solver = Callable[[xr.Dataset, float, dict], xr.Dataset]
 
 
 def _kept(solution: xr.Dataset, names: Sequence[str]) -> xr.Dataset:
-    out = solution[[v for v in names if v in solution]].reset_coords(drop=True)
-    out["residents"] = solution["employment"].sum("industry")
-    return out
+    return solution[[v for v in names if v in solution]].reset_coords(drop=True)
 
 
 def _equilibrium_of(transform: Callable[[xr.Dataset], xr.Dataset] | None) -> Solver:
@@ -492,7 +491,7 @@ def propagate(
         On ``draw`` (0, ..., n_draws - 1): ``tau_share`` and ``tau_size`` (draw,
         occupation), and for each output ``<output>.<variable>``: for equilibria
         ``welfare``, ``wage``, ``consumption``, ``price_index``, ``rent_rate``,
-        ``residents`` (L[k,n]), ``converged``, ``iterations``; for optima also
+        ``employment`` (L[k,j,n]), ``converged``, ``iterations``; for optima also
         ``welfare_gain``, ``transfer``, ``wedge``, ``lump_sum``, ``labor_tax``,
         ``net_payer`` (1 where T[k,n] < 0) and ``summary_<statistic>`` (the statistics of
         :func:`spatialocc.policy_summary`); for ``table3`` the decomposition's
