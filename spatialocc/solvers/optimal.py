@@ -274,6 +274,7 @@ def solve_optimal(
     tol: float = 1e-10,
     max_iter: int = 20_000,
     method: Literal["newton", "anderson"] = "newton",
+    start: xr.Dataset | None = None,
 ) -> xr.Dataset:
     """The optimal spatial allocation (Proposition 1) as an equilibrium under the optimal rule.
 
@@ -325,6 +326,15 @@ def solve_optimal(
         rule's strength from the decentralized equilibrium (``_newton_continuation``);
         ``"anderson"``: the Anderson-accelerated map along the same path. Recorded in the
         result's ``solver_method`` attribute.
+    start
+        Optional warm start: the optimum of a nearby economy on the same cities, industries
+        and occupations (what this function returned, e.g. for other externality
+        elasticities). Newton then starts at full strength from its allocation and lump sums
+        (continuation in a parameter, step by step along a sweep); where that does not
+        converge, the solve falls back to the path from ``reference``. Any root found is a
+        root of the same conditions. Near a fold of the solutions in the parameter (two
+        optima merging), a warm start is what can still follow the branch: see
+        ``benchmarks/optimum_fold.py``.
 
     Returns
     -------
@@ -419,6 +429,7 @@ def solve_optimal(
         max_iter=max_iter,
         start=_starting_allocation(model, reference),
         method=method,
+        warm=None if start is None else _warm_start(model, start),
     )
     optimum["welfare_gain"] = welfare_gain(reference, optimum)
     # Converged means an optimum: the conditions of section 4 hold as well (equal gains only
@@ -628,15 +639,26 @@ def _starting_allocation(model: xr.Dataset, reference: xr.Dataset) -> dict[str, 
 
 
 def _solve_with_rule(
-    model, reference_welfare, make_rule, *, tol, max_iter, start=None, method="newton"
+    model, reference_welfare, make_rule, *, tol, max_iter, start=None, method="newton", warm=None
 ) -> xr.Dataset:
     economy = eq.economy_inputs(model)
     start = start or {"wage": model["wage"], "employment": model["employment"]}
+    extra_inputs = {"reference_welfare": (reference_welfare, ("occupation",))}
+    if warm is not None:
+        extra_inputs.update({f"warm_{n}": (da, WARM_START[n]) for n, da in warm.items()})
 
     def solve_one(eco: eq.Economy, arr, start_values):
         rule = make_rule(eco, arr["reference_welfare"])
         continuation = _newton_continuation if method == "newton" else _continuation
-        st, iterations, converged, stage = continuation(eco, rule, start_values, tol, max_iter)
+        st, used, converged = None, 0, False
+        if warm is not None:
+            st, used, converged, stage = _from_warm_start(eco, rule, arr, tol, max_iter)
+            iterations = used
+        if not converged:
+            st, iterations, converged, stage = continuation(
+                eco, rule, start_values, tol, max(max_iter - used, 1)
+            )
+            iterations += used
         lump_sum = stage.lump_sum(eco, st)
 
         def extras(sol: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -656,7 +678,7 @@ def _solve_with_rule(
         economy,
         start,
         solve_one,
-        extra_inputs={"reference_welfare": (reference_welfare, ("occupation",))},
+        extra_inputs=extra_inputs,
         extra_outputs=OPTIMUM_EXTRA,
         attrs={
             "solver": f"spatialocc.solve_optimal (Proposition 1; method={method})",
@@ -674,6 +696,61 @@ def _solve_with_rule(
     optimum["welfare_gain"] = optimum["welfare"] / reference_welfare
     return annotate(optimum)
 
+
+#: What a warm start reads from a previous optimum, with its kernel dimensions.
+WARM_START: dict[str, tuple[str, ...]] = {
+    "wage": ("occupation", "city"),
+    "employment": ("occupation", "industry", "city"),
+    "lump_sum": ("occupation",),
+}
+
+
+def _warm_start(model: xr.Dataset, start: xr.Dataset) -> dict[str, xr.DataArray]:
+    """The variables of ``start`` (a previous optimum) that a warm start needs, checked to
+    lie on the model's coordinates."""
+    missing = [n for n in WARM_START if n not in start]
+    if missing:
+        raise MissingVariableError(
+            f"a warm start needs {missing}; pass what solve_optimal returned for a nearby economy."
+        )
+    warm = {}
+    for name, core in WARM_START.items():
+        da = start[name]
+        for dim in core:
+            if dim not in da.dims or not np.array_equal(da[dim].values, model[dim].values):
+                raise ValueError(
+                    f"the warm start's {name!r} must lie on the model's {dim!r} coordinates "
+                    f"(same labels, same order); reindex it with start.sel({dim}=model.{dim})."
+                )
+        warm[name] = da
+    return warm
+
+
+def _from_warm_start(eco, rule, arr, tol, max_iter):
+    """Newton at full strength from a previous optimum (``warm_*`` inputs): its allocation
+    and, as the rule's unknowns, its lump sums less their employment-weighted mean (the
+    unknowns' normalization; the budget-closing R0 is recomputed). Returns what a
+    continuation returns, or Nones when the start is not usable."""
+    employment = arr["warm_employment"]
+    residents = employment.sum(axis=1)
+    weights = residents.sum(axis=1) / residents.sum()
+    lump_sum = arr["warm_lump_sum"]
+    stage = rule.replace(strength=1.0, start=lump_sum - (weights * lump_sum).sum())
+    wage = arr["warm_wage"]
+    guess = eq.initial_guess(eco, wage, residents, employment)
+    problem = eq.fixed_point_problem(eco, wage, residents, *guess, policy=stage)
+    try:
+        result = eq.newton_problem(
+            problem, problem.z0, tol=tol, max_iter=min(max_iter, WARM_START_BUDGET)
+        )
+    except FloatingPointError:
+        return None, 1, False, stage
+    return problem.state_at(result.x), result.evaluations, result.converged, stage
+
+
+#: The evaluations a warm start may use before the solve falls back to the path from the
+#: reference.
+WARM_START_BUDGET = 1500
 
 #: Safeguards tried in turn on a stage that fails: how much an accelerated step may raise the
 #: fixed-point error before it is rejected (see spatialocc.solvers.anderson).
