@@ -5,7 +5,11 @@ previous optimum (``solve_optimal(..., start=previous)``).
     python benchmarks/optimum_fold.py [--step 0.01] [--smallest 1e-4] [--dataset us]
 
 The other three elasticities stay at the paper's CUE values. A step that does not converge is
-halved; the sweep stops when the step falls below ``--smallest``. For each converged point it
+halved; the sweep stops when the step falls below ``--smallest`` or tau reaches ``--stop``.
+Where the warm start fails, ``solve_optimal`` falls back to the path from the decentralized
+equilibrium, which can land on another branch of solutions: the speed column then jumps (the
+allocation moved by far more than along the branch) and the evaluations exceed the warm
+start's budget (``optimal.WARM_START_BUDGET``). For each converged point it
 prints the common welfare gain, the mean transfer to CNR workers, and the speed of the
 solution, ``max |d log L[k,n]| / d tau`` over the last step: at a fold (a saddle-node, where
 the optimum merges with another solution of the first-order conditions and both disappear)
@@ -35,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", default="us")
     parser.add_argument("--step", type=float, default=0.01)
     parser.add_argument("--smallest", type=float, default=1e-4)
+    parser.add_argument("--stop", type=float, default=1.6)
     parser.add_argument("--cold", action="store_true", help="also try the cold solve")
     args = parser.parse_args(argv)
 
@@ -55,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
     step = args.step
-    while step >= args.smallest:
+    while step >= args.smallest and tau < args.stop:
         candidate = tau + step
         economy = at(candidate)
         tick = time.perf_counter()

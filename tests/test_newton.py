@@ -72,6 +72,38 @@ def test_the_budget_is_respected_and_non_convergence_reported() -> None:
     assert result.evaluations <= 25
 
 
+def test_a_slowly_contracting_solve_gives_up_early_with_max_ratio() -> None:
+    """F(x) = x³ has a triple root: each Newton step multiplies x by 2/3 and ||F|| by 8/27.
+    Without ``max_ratio`` Newton gets there (linearly); with ``max_ratio=0.2`` it stops after
+    the second step, reporting no convergence, instead of spending its budget."""
+    slow = newton_krylov(lambda x: x**3, np.ones(2), tol=1e-12, max_evaluations=2000)
+    assert slow.converged and slow.newton_steps > 20
+    quick = newton_krylov(
+        lambda x: x**3, np.ones(2), tol=1e-12, max_evaluations=2000, max_ratio=0.2
+    )
+    assert not quick.converged and quick.newton_steps == 2
+    np.testing.assert_allclose(quick.x, 4 / 9, rtol=1e-5)
+    relaxed = newton_krylov(
+        lambda x: x**3, np.ones(2), tol=1e-12, max_evaluations=2000, max_ratio=0.5
+    )
+    assert relaxed.converged
+
+
+def test_log_sum_exp_agrees_with_scipy() -> None:
+    from scipy.special import logsumexp
+
+    from spatialocc.solvers.preferences import log_sum_exp
+
+    rng = np.random.default_rng(4)
+    a = rng.normal(scale=300.0, size=(3, 50))  # exp overflows without the shift
+    a[1, :10] = -np.inf
+    np.testing.assert_allclose(log_sum_exp(a), logsumexp(a, axis=1), rtol=1e-14)
+    np.testing.assert_allclose(
+        log_sum_exp(a, keepdims=True), logsumexp(a, axis=1, keepdims=True), rtol=1e-14
+    )
+    assert log_sum_exp(np.full((2, 3), -np.inf)).tolist() == [-np.inf, -np.inf]
+
+
 def test_a_non_finite_start_is_an_error() -> None:
     with pytest.raises(FloatingPointError, match="not finite at the starting point"):
         newton_krylov(lambda x: np.log(x), -np.ones(2), tol=1e-10, max_evaluations=10)

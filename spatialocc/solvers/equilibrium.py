@@ -18,7 +18,6 @@ from typing import Literal
 
 import numpy as np
 import xarray as xr
-from scipy.special import logsumexp
 
 from spatialocc.dims.errors import DimensionError, MissingVariableError
 from spatialocc.dims.schema import VARIABLES, annotate, double_precision, kernel_dims
@@ -49,6 +48,7 @@ from spatialocc.solvers.policies import POLICIES, PolicyInput, PolicyRule, decen
 from spatialocc.solvers.preferences import (  # noqa: F401 (the others' former home)
     additive_welfare,
     location_shares,
+    log_sum_exp,
     preferences_from_arrays,
     welfare_index,
 )
@@ -130,7 +130,7 @@ def _updated(eco: Economy, st: State):
     scale = eco.income / (labor_income.sum() + (rent * eco.land).sum())
     log_w = np.log(labor_income[lives] * scale) - np.log(st.residents[lives])
     log_pull = eco.log_pull(st.consumption / st.price_index)
-    log_L = np.log(eco.national)[:, None] + log_pull - logsumexp(log_pull, axis=1, keepdims=True)
+    log_L = np.log(eco.national)[:, None] + log_pull - log_sum_exp(log_pull, keepdims=True)
     return log_w, log_L[lives], rent * scale, st.price * scale, Y * scale
 
 
@@ -319,9 +319,10 @@ def newton_problem(
     tol: float,
     max_iter: int,
     max_newton: int = 100,
+    max_ratio: float | None = None,
 ) -> NewtonResult:
     """:func:`newton_krylov` on the residual system of ``problem`` (the full result, with
-    the counts of Newton steps and Jacobian-vector products)."""
+    the counts of Newton steps and Jacobian-vector products); ``max_ratio`` as there."""
 
     def fallback(z: np.ndarray, budget: int) -> tuple[np.ndarray, int]:
         try:
@@ -337,6 +338,7 @@ def newton_problem(
         max_evaluations=max_iter,
         fallback=fallback,
         max_newton=max_newton,
+        max_ratio=max_ratio,
     )
 
 

@@ -61,6 +61,7 @@ def newton_krylov(
     fallback: Callable[[np.ndarray, int], tuple[np.ndarray, int]] | None = None,
     fallback_steps: int = 30,
     max_newton: int = 100,
+    max_ratio: float | None = None,
 ) -> NewtonResult:
     """Solve ``F(x) = 0`` to ``max |F(x)| <= tol``.
 
@@ -68,7 +69,11 @@ def newton_krylov(
     ``budget``); it is called with ``fallback_steps`` when a Newton step finds no decrease.
     At most ``max_evaluations`` evaluations of ``F`` (products and fallback included) and
     ``max_newton`` Newton steps are spent. ``F`` may return non-finite values where the
-    equations are not defined; such a trial point is rejected by the line search.
+    equations are not defined; such a trial point is rejected by the line search. With
+    ``max_ratio``, the solve gives up as soon as a Newton step after the first reduces ``||F||``
+    by less than that factor (or any step needs the fallback): from a good starting point (a continuation's
+    predictor) Newton contracts fast, so a slow step announces a failure that would otherwise
+    spend the whole budget.
     """
     count = {"F": 0, "products": 0, "fallback": 0}
 
@@ -122,7 +127,7 @@ def newton_krylov(
                     break
                 length /= 2
             if accepted is None:
-                if fallback is None:
+                if fallback is None or max_ratio is not None:
                     break
                 budget = min(fallback_steps, max_evaluations - count["F"])
                 if budget <= 0:
@@ -150,6 +155,8 @@ def newton_krylov(
             err = float(np.max(np.abs(f)))
             if err < best[0]:
                 best = (err, x, f)
+            if max_ratio is not None and steps > 1 and err > tol and accepted[2] > max_ratio * norm:
+                break
     except _Budget:
         pass
     err, x, _ = best

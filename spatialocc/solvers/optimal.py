@@ -814,6 +814,9 @@ NEWTON_MIN_STEP = 1.0 / 64
 STAGE_TOLERANCE = 1e-7
 NEWTON_STAGE_STEPS = 12
 NEWTON_STAGE_BUDGET = 600
+#: A stage predicted by the secant gives up when a Newton step reduces the residual by less
+#: than this factor (see ``max_ratio`` of :func:`~spatialocc.solvers.newton.newton_krylov`).
+STAGE_RATIO = 0.5
 #: Pseudo-arclength continuation: Newton steps per corrector, the number of points it may
 #: add, and the smallest step (relative to the first) before it gives up.
 ARCLENGTH_STEPS = 4
@@ -826,6 +829,12 @@ ARCLENGTH_TOTAL = 12_000
 ARCLENGTH_WINDOW = 10
 ARCLENGTH_STALL = 1e-3
 ARCLENGTH_MIN_STEP = 1e-3
+#: A corrector gives up when a Newton step reduces the residual by less than this factor.
+ARCLENGTH_RATIO = 0.5
+#: The path is also abandoned when its last ARCLENGTH_PATIENCE points all stay below the
+#: highest strength reached before them: it winds (turn after turn) instead of advancing.
+#: The additive-amenities optimum on the bundled data folds back for 18 points.
+ARCLENGTH_PATIENCE = 25
 
 
 def _newton_continuation(eco, rule, start, tol, max_iter):
@@ -890,13 +899,18 @@ def _newton_path(eco, rule, start, tol, max_iter):
         stage = rule.replace(strength=strength, start=values)
         return stage, eq.fixed_point_problem(eco, *start, policy=stage)
 
-    def solve(strength, z_start, stage_tol):
+    def solve(strength, z_start, stage_tol, max_ratio=None):
         nonlocal total
         stage, problem = problem_at(strength, z_start)
         budget = max(min(max_iter - total, NEWTON_STAGE_BUDGET), 1)
         try:
             result = eq.newton_problem(
-                problem, z_start, tol=stage_tol, max_iter=budget, max_newton=NEWTON_STAGE_STEPS
+                problem,
+                z_start,
+                tol=stage_tol,
+                max_iter=budget,
+                max_newton=NEWTON_STAGE_STEPS,
+                max_ratio=max_ratio,
             )
         except FloatingPointError:
             total += 1
@@ -918,7 +932,9 @@ def _newton_path(eco, rule, start, tol, max_iter):
         if len(path) > 1:
             (s0, z0), (s1, z1) = path[-2], path[-1]
             z = z1 + (target - s1) * (z1 - z0) / (s1 - s0)
-        outcome = solve(target, z, tol if target >= 1.0 else STAGE_TOLERANCE)
+        # from the secant prediction Newton contracts fast or not at all
+        ratio = STAGE_RATIO if len(path) > 1 else None
+        outcome = solve(target, z, tol if target >= 1.0 else STAGE_TOLERANCE, ratio)
         logger.debug(
             "continuation: strength %.4f %s (%d evaluations in all)",
             target,
@@ -988,6 +1004,7 @@ def _arclength(residual, path, budget):
                 tol=ARCLENGTH_TOLERANCE,
                 max_evaluations=min(ARCLENGTH_BUDGET, budget - used),
                 max_newton=ARCLENGTH_STEPS,
+                max_ratio=ARCLENGTH_RATIO,
             )
         except FloatingPointError:
             used += 1
@@ -1009,6 +1026,11 @@ def _arclength(residual, path, budget):
         recent = [p[-1] for p in points[-ARCLENGTH_WINDOW:]]
         if len(points) > ARCLENGTH_WINDOW and max(recent) - min(recent) < ARCLENGTH_STALL:
             return None, used
+        strengths = [p[-1] for p in points]
+        if len(points) > ARCLENGTH_PATIENCE and max(strengths[-ARCLENGTH_PATIENCE:]) < max(
+            strengths[:-ARCLENGTH_PATIENCE]
+        ):
+            return None, used  # winding without getting any closer to full strength
         if result.x[-1] >= 1.0:
             a, b = points[-2], points[-1]
             weight = (1.0 - a[-1]) / (b[-1] - a[-1])

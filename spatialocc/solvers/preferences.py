@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from scipy.special import gamma as gamma_function
-from scipy.special import logsumexp
 
 from spatialocc.dims.errors import InconsistentDataError, format_labels
 
@@ -45,6 +44,17 @@ if TYPE_CHECKING:
     import xarray as xr
 
 # -- the formulas on plain arrays --------------------------------------------------------------
+
+
+def log_sum_exp(a: np.ndarray, *, keepdims: bool = False) -> np.ndarray:
+    """``log sum_n exp(a[k,n])`` over the last axis, overflow-free; -inf for a row of -inf.
+    (The same as scipy.special's, without its array-API dispatch, which costs more than the
+    sum itself at the solvers' sizes, once per evaluation of the equations.)"""
+    top = np.max(a, axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.exp(a - top).sum(axis=-1, keepdims=True)) + top
+    return out if keepdims else out[..., 0]
 
 
 def location_shares(log_pull: np.ndarray, lives: np.ndarray) -> np.ndarray:
@@ -56,9 +66,7 @@ def location_shares(log_pull: np.ndarray, lives: np.ndarray) -> np.ndarray:
 
 def welfare_index(nu: float, log_pull: np.ndarray, lives: np.ndarray) -> np.ndarray:
     """v[k] = Γ((ν-1)/ν) (sum_n (A C)^ν)^(1/ν) from log pull = ν log(A C), overflow-free."""
-    return math.gamma((nu - 1) / nu) * np.exp(
-        logsumexp(np.where(lives, log_pull, -np.inf), axis=1) / nu
-    )
+    return math.gamma((nu - 1) / nu) * np.exp(log_sum_exp(np.where(lives, log_pull, -np.inf)) / nu)
 
 
 def additive_welfare(nu_add: np.ndarray, utility: np.ndarray, lives: np.ndarray) -> np.ndarray:
@@ -67,7 +75,7 @@ def additive_welfare(nu_add: np.ndarray, utility: np.ndarray, lives: np.ndarray)
     (γ_E is Euler's constant), over the cities where k lives; overflow-free."""
     nu_add = np.broadcast_to(np.asarray(nu_add, dtype=float), utility.shape[:1])
     pull = np.where(lives, nu_add[:, None] * np.where(lives, utility, 0.0), -np.inf)
-    return (logsumexp(pull, axis=1) + np.euler_gamma) / nu_add
+    return (log_sum_exp(pull) + np.euler_gamma) / nu_add
 
 
 def calibrated_nu_additive(
