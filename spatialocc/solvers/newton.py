@@ -70,10 +70,10 @@ def newton_krylov(
     At most ``max_evaluations`` evaluations of ``F`` (products and fallback included) and
     ``max_newton`` Newton steps are spent. ``F`` may return non-finite values where the
     equations are not defined; such a trial point is rejected by the line search. With
-    ``max_ratio``, the solve gives up as soon as a Newton step after the first reduces ``||F||``
-    by less than that factor (or any step needs the fallback): from a good starting point (a continuation's
-    predictor) Newton contracts fast, so a slow step announces a failure that would otherwise
-    spend the whole budget.
+    ``max_ratio``, the solve gives up as soon as a Newton step after the first reduces
+    ``||F||`` by less than that factor (or any step needs the fallback): from a good starting
+    point (a continuation's predictor) Newton contracts fast, so a slow step announces a
+    failure that would otherwise spend the whole budget.
     """
     count = {"F": 0, "products": 0, "fallback": 0}
 
