@@ -100,9 +100,10 @@ ALL_STAGES = (*STAGES, *OPTIONAL_STAGES)
 #: of the US economy (about 5-10 s a draw per core), so 200 draws add minutes to a run.
 UNCERTAINTY_DRAWS = 200
 
-#: Iteration budget of each draw's solves: about three times what the optimum of the US data
-#: takes at the paper's estimates (1,837), so that a draw far in the tails that does not
-#: converge (kept, flagged) costs minutes, not the default budget's quarter of an hour.
+#: Iteration budget of each draw's solves: the optimum of the US data takes 271 evaluations at
+#: the paper's estimates and the draws that converge take at most about 2,000 (the 40-draw
+#: sweep of benchmarks/README.md), so that a draw far in the tails that does not converge
+#: (kept, flagged) costs about 20 s, not the default budget's two minutes.
 UNCERTAINTY_BUDGET = 6000
 
 #: The resumable store of the draws, in the output folder (not a stage's file: it outlives
