@@ -7,6 +7,7 @@ time, time per draw, each worker's peak resident memory, the speed-up, the time 
 would take at that rate, and whether the two runs gave identical Datasets.
 
     python benchmarks/bench_uncertainty.py [--draws 200] [--workers 1 2] [--dataset us]
+        [--out draws.nc]
 
 Needs the ``distributed`` extra (``pip install ".[distributed]"``).
 """
@@ -51,6 +52,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-iter", type=int, default=6000)
+    parser.add_argument("--out", default=None, help="write the draws (first run) to this NetCDF")
     args = parser.parse_args()
 
     data = spatialocc.datasets.load(args.dataset)
@@ -89,6 +91,8 @@ def main() -> None:
             f"{200 * wall / args.draws / 60:15.1f}  {unconverged:11d}"
         )
     runs = list(results.values())
+    if args.out:
+        runs[0].to_netcdf(args.out)
     same = all(r.drop_attrs().identical(runs[0].drop_attrs()) for r in runs[1:])
     print(f"identical Datasets across worker counts: {same}")
 
