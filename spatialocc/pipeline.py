@@ -101,7 +101,7 @@ ALL_STAGES = (*STAGES, *OPTIONAL_STAGES)
 UNCERTAINTY_DRAWS = 200
 
 #: Iteration budget of each draw's solves: the optimum of the US data takes 271 evaluations at
-#: the paper's estimates and the draws that converge take at most about 2,000 (the 40-draw
+#: the paper's estimates and the draws that converge take at most about 5,000 (the 200-draw
 #: sweep of benchmarks/README.md), so that a draw far in the tails that does not converge
 #: (kept, flagged) costs about 20 s, not the default budget's two minutes.
 UNCERTAINTY_BUDGET = 6000
