@@ -653,7 +653,7 @@ def _solve_with_rule(
     def solve_one(eco: eq.Economy, arr, start_values):
         rule = make_rule(eco, arr["reference_welfare"])
         continuation = _newton_continuation if method == "newton" else _continuation
-        st, used, converged = None, 0, False
+        used, converged = 0, False
         if warm is not None:
             st, used, converged, stage = _from_warm_start(eco, rule, arr, tol, max_iter)
             iterations = used
@@ -729,11 +729,17 @@ def _warm_start(model: xr.Dataset, start: xr.Dataset) -> dict[str, xr.DataArray]
     return warm
 
 
+#: The evaluations a warm start may use before the solve falls back to the path from the
+#: reference.
+WARM_START_BUDGET = 1500
+
+
 def _from_warm_start(eco, rule, arr, tol, max_iter):
     """Newton at full strength from a previous optimum (``warm_*`` inputs): its allocation
     and, as the rule's unknowns, its lump sums less their employment-weighted mean (the
     unknowns' normalization; the budget-closing R0 is recomputed). Returns what a
-    continuation returns, or Nones when the start is not usable."""
+    continuation returns: (state, evaluations, converged, rule); the state is None when the
+    rule is not defined at the start (the residual is not finite there)."""
     employment = arr["warm_employment"]
     residents = employment.sum(axis=1)
     weights = residents.sum(axis=1) / residents.sum()
@@ -750,10 +756,6 @@ def _from_warm_start(eco, rule, arr, tol, max_iter):
         return None, 1, False, stage
     return problem.state_at(result.x), result.evaluations, result.converged, stage
 
-
-#: The evaluations a warm start may use before the solve falls back to the path from the
-#: reference.
-WARM_START_BUDGET = 1500
 
 #: Safeguards tried in turn on a stage that fails: how much an accelerated step may raise the
 #: fixed-point error before it is rejected (see spatialocc.solvers.anderson).
